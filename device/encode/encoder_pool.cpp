@@ -1,0 +1,98 @@
+// encoder_pool.cpp - the worker threads and the hand-off from capture.
+#include "device/encode/encoder_pool.hpp"
+
+#include <string>
+
+#include "shared/clock.hpp"
+#include "shared/jpeg.hpp"
+#include "shared/log.hpp"
+
+namespace camstream {
+
+EncoderPool::EncoderPool(int workers, int quality, EncodedSink& sink)
+    : workers_(workers), quality_(quality), sink_(sink) {}
+
+EncoderPool::~EncoderPool() { stop(); }
+
+void EncoderPool::start() {
+  std::lock_guard lock(mutex_);
+  stopping_ = false;
+  idle_ = workers_;
+  for (int i = 0; i < workers_; ++i) threads_.emplace_back([this] { run(); });
+}
+
+void EncoderPool::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    queue_.clear();
+  }
+  wake_.notify_all();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+bool EncoderPool::offer(RawFramePtr frame) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ || static_cast<std::size_t>(idle_) <= queue_.size()) {
+      refused_.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+    queue_.push_back(std::move(frame));
+  }
+  wake_.notify_one();
+  return true;
+}
+
+EncoderStats EncoderPool::stats() const {
+  return EncoderStats{encoded_.load(), refused_.load(), failed_.load(), encode_us_.load()};
+}
+
+void EncoderPool::run() {
+  JpegEncoder encoder;
+  bool busy = false;
+  for (;;) {
+    RawFramePtr raw;
+    {
+      std::unique_lock lock(mutex_);
+      if (busy) ++idle_;
+      busy = false;
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      raw = std::move(queue_.front());
+      queue_.pop_front();
+      --idle_;
+      busy = true;
+    }
+
+    const Yuv420View& in = raw->planes;
+    const std::size_t capacity = JpegEncoder::max_size(in.width, in.height);
+    auto frame = std::make_shared<EncodedFrame>();
+    // Default-initialised: only the bytes the encoder writes are ever touched.
+    frame->data.reset(new std::uint8_t[capacity]);
+    frame->encode_start_us = monotonic_us();
+    const std::size_t size = encoder.compress(in, quality_, frame->data.get(), capacity);
+    frame->encode_end_us = monotonic_us();
+    frame->header.seq = raw->seq;
+    frame->header.capture_us = raw->capture_us;
+    frame->header.width = static_cast<std::uint16_t>(in.width);
+    frame->header.height = static_cast<std::uint16_t>(in.height);
+    frame->header.subsampling = proto::Subsampling::k420;
+    raw.reset();  // the capture buffer goes back to the source now, before publishing
+
+    if (size == 0 || size > proto::kMaxJpegBytes) {
+      failed_.fetch_add(1, std::memory_order_relaxed);
+      log::warn("frame " + std::to_string(frame->header.seq) +
+                " not encoded: " + (size == 0 ? encoder.error() : "JPEG over the protocol bound"));
+      continue;
+    }
+    frame->header.jpeg_size = static_cast<std::uint32_t>(size);
+    frame->prefix = proto::encode_frame_prefix(frame->header);
+    encoded_.fetch_add(1, std::memory_order_relaxed);
+    encode_us_.fetch_add(frame->encode_end_us - frame->encode_start_us, std::memory_order_relaxed);
+    sink_.publish(std::move(frame));
+  }
+}
+
+}  // namespace camstream

@@ -1,0 +1,221 @@
+// connection.cpp - a client's life: sniff, handshake, stream frames, answer pings, close.
+#include "device/serve/connection.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "device/serve/server.hpp"
+#include "shared/clock.hpp"
+#include "shared/log.hpp"
+
+namespace camstream {
+namespace {
+
+constexpr std::size_t kSniffBytes = 4;
+
+bool looks_like_http(std::span<const std::uint8_t> b) {
+  static constexpr const char* kMethods[] = {"GET ", "HEAD", "POST", "PUT ", "OPTI", "DELE", "PATC"};
+  return std::any_of(std::begin(kMethods), std::end(kMethods), [&](const char* m) {
+    return std::memcmp(b.data(), m, kSniffBytes) == 0;
+  });
+}
+
+}  // namespace
+
+Connection::Connection(asio::ip::tcp::socket socket, Server& server)
+    : socket_(std::move(socket)), handshake_timer_(socket_.get_executor()), server_(server) {
+  asio::error_code ec;
+  const auto ep = socket_.remote_endpoint(ec);
+  peer_ = ec ? std::string("unknown peer")
+             : to_string(HostPort{ep.address().to_string(), ep.port()});
+}
+
+void Connection::start(EncodedFramePtr latest) {
+  asio::error_code ec;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  socket_.set_option(asio::socket_base::keep_alive(true), ec);
+  pending_ = std::move(latest);  // a new client gets the current picture at once
+
+  auto self = shared_from_this();
+  handshake_timer_.expires_after(server_.limits_.handshake_timeout);
+  handshake_timer_.async_wait([self](std::error_code e) {
+    if (!e && !self->streaming_) self->close("said nothing recognisable in time");
+  });
+  asio::async_read(socket_, asio::buffer(hello_.data(), kSniffBytes),
+                   [self](std::error_code e, std::size_t) {
+                     if (e) return self->close("left before the handshake");
+                     self->on_sniffed();
+                   });
+}
+
+void Connection::on_sniffed() {
+  const std::span<const std::uint8_t> first(hello_.data(), kSniffBytes);
+  if (std::equal(proto::kMagic.begin(), proto::kMagic.end(), first.begin())) {
+    auto self = shared_from_this();
+    asio::async_read(socket_, asio::buffer(hello_.data() + kSniffBytes, hello_.size() - kSniffBytes),
+                     [self](std::error_code e, std::size_t) {
+                       if (e) return self->close("left during the handshake");
+                       self->on_hello();
+                     });
+    return;
+  }
+  ++server_.stats_.rejected;
+  if (looks_like_http(first)) {
+    const std::string body =
+        "This port speaks the native camstream protocol; watch it with: camview HOST:PORT\r\n";
+    reply_ =
+        "HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+        "Cache-Control: no-store\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body;
+    const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(reply_.data()),
+                                              reply_.size());
+    reply_and_close(bytes, "spoke HTTP, which this version does not serve");
+    return;
+  }
+  close("spoke neither the camstream protocol nor HTTP");
+}
+
+void Connection::on_hello() {
+  proto::ClientHello hello;
+  const proto::Error err = proto::decode(hello_, hello);
+  ++server_.stats_.rejected;  // undone below when the handshake succeeds
+  if (err == proto::Error::kUnsupportedVersion) {
+    hello_reply_ = proto::encode(
+        proto::ServerHello{proto::kVersion, proto::HelloStatus::kVersionMismatch, monotonic_us()});
+    reply_and_close(hello_reply_, "speaks protocol version " + std::to_string(hello.version) +
+                                      ", this camstreamd speaks version " +
+                                      std::to_string(proto::kVersion) +
+                                      "; use camview and camstreamd of the same release");
+    return;
+  }
+  if (err != proto::Error::kNone) return close(std::string("bad hello: ") + std::string(proto::describe(err)));
+  --server_.stats_.rejected;
+
+  hello_reply_ =
+      proto::encode(proto::ServerHello{proto::kVersion, proto::HelloStatus::kOk, monotonic_us()});
+  handshake_timer_.cancel();
+  streaming_ = true;
+  writing_ = true;
+  log::info("client " + peer_ + " connected");
+  auto self = shared_from_this();
+  asio::async_write(socket_, asio::buffer(hello_reply_), [self](std::error_code e, std::size_t) {
+    self->writing_ = false;
+    if (e) return self->close("write failed: " + e.message());
+    self->write_next();
+  });
+  read_header();
+}
+
+void Connection::read_header() {
+  auto self = shared_from_this();
+  asio::async_read(socket_, asio::buffer(header_in_), [self](std::error_code e, std::size_t) {
+    if (e) return self->close(e == asio::error::eof ? "disconnected" : e.message());
+    const proto::Error err = proto::decode(self->header_in_, self->current_, proto::kMaxControlPayload);
+    if (err != proto::Error::kNone) {
+      return self->close("protocol error: " + std::string(proto::describe(err)));
+    }
+    if (self->current_.type != proto::MessageType::kPing) {
+      return self->close("protocol error: " +
+                         std::string(proto::describe(proto::Error::kUnexpectedType)));
+    }
+    self->read_payload();
+  });
+}
+
+void Connection::read_payload() {
+  auto self = shared_from_this();
+  // current_.length was checked against kMaxControlPayload, the size of payload_in_.
+  asio::async_read(socket_, asio::buffer(payload_in_.data(), current_.length),
+                   [self](std::error_code e, std::size_t) {
+                     if (e) return self->close("disconnected mid-message");
+                     self->on_message();
+                   });
+}
+
+void Connection::on_message() {
+  proto::Ping ping;
+  const proto::Error err =
+      proto::decode_ping_payload(std::span(payload_in_.data(), current_.length), ping);
+  if (err != proto::Error::kNone) {
+    return close("protocol error: " + std::string(proto::describe(err)));
+  }
+  // A client that pings faster than it reads gets no more answers, not more memory.
+  if (pongs_.size() < kMaxQueuedPongs) {
+    pongs_.push_back(proto::encode(proto::Pong{ping.client_time_us, monotonic_us()}));
+    write_next();
+  }
+  read_header();
+}
+
+void Connection::deliver(const EncodedFramePtr& frame) {
+  if (closed_ || !frame) return;
+  if (sent_any_ && frame->header.seq <= last_seq_sent_) return;
+  if (pending_) {
+    ++frames_skipped_;
+    ++server_.stats_.frames_skipped;
+  }
+  pending_ = frame;
+  if (streaming_) write_next();
+}
+
+void Connection::write_next() {
+  if (writing_ || closed_) return;
+  auto self = shared_from_this();
+  if (!pongs_.empty()) {
+    pong_out_ = pongs_.front();
+    pongs_.pop_front();
+    writing_ = true;
+    asio::async_write(socket_, asio::buffer(pong_out_), [self](std::error_code e, std::size_t) {
+      self->writing_ = false;
+      if (e) return self->close("write failed: " + e.message());
+      self->write_next();
+    });
+    return;
+  }
+  if (!pending_) return;
+  in_flight_ = std::move(pending_);
+  pending_.reset();
+  writing_ = true;
+  const std::array<asio::const_buffer, 2> buffers{
+      asio::buffer(in_flight_->prefix),
+      asio::buffer(in_flight_->jpeg().data(), in_flight_->jpeg().size())};
+  asio::async_write(socket_, buffers, [self](std::error_code e, std::size_t) {
+    self->writing_ = false;
+    if (e) return self->close(e == asio::error::broken_pipe || e == asio::error::connection_reset
+                                  ? "disconnected"
+                                  : "write failed: " + e.message());
+    self->last_seq_sent_ = self->in_flight_->header.seq;
+    self->sent_any_ = true;
+    self->in_flight_.reset();
+    ++self->frames_sent_;
+    ++self->server_.stats_.frames_sent;
+    self->write_next();
+  });
+}
+
+void Connection::reply_and_close(std::span<const std::uint8_t> bytes, const std::string& reason) {
+  auto self = shared_from_this();
+  writing_ = true;
+  asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
+                    [self, reason](std::error_code, std::size_t) { self->close(reason); });
+}
+
+void Connection::close(const std::string& reason) {
+  if (closed_) return;
+  closed_ = true;
+  asio::error_code ec;
+  handshake_timer_.cancel();
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  pending_.reset();
+  if (streaming_) {
+    log::info("client " + peer_ + " left (" + reason + "): " + std::to_string(frames_sent_) +
+              " frames sent, " + std::to_string(frames_skipped_) + " skipped");
+  } else {
+    log::info("client " + peer_ + " refused: " + reason);
+  }
+  server_.remove(shared_from_this());
+}
+
+}  // namespace camstream

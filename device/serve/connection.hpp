@@ -1,0 +1,68 @@
+// connection.hpp - one client: protocol sniffing, the native handshake and the frame stream.
+#pragma once
+
+#include <array>
+#include <asio.hpp>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include "device/encode/encoded_frame.hpp"
+#include "shared/protocol.hpp"
+
+namespace camstream {
+
+class Server;
+
+// A client holds at most one frame pending: a newer frame replaces an unsent one (a skip), so
+// a slow client sees fewer frames and never delays anyone else. Frame prefix and JPEG go out
+// in one scatter-gather write from the shared, immutable frame.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(asio::ip::tcp::socket socket, Server& server);
+
+  void start(EncodedFramePtr latest);
+  void deliver(const EncodedFramePtr& frame);
+  // Closes the socket; the server forgets the connection.
+  void close(const std::string& reason);
+
+  const std::string& peer() const { return peer_; }
+
+ private:
+  void on_sniffed();
+  void on_hello();
+  void read_header();
+  void read_payload();
+  void on_message();
+  void write_next();
+  void reply_and_close(std::span<const std::uint8_t> bytes, const std::string& reason);
+
+  asio::ip::tcp::socket socket_;
+  asio::steady_timer handshake_timer_;
+  Server& server_;
+  std::string peer_;
+  bool streaming_ = false;
+  bool closed_ = false;
+  bool writing_ = false;
+
+  std::array<std::uint8_t, proto::kClientHelloSize> hello_{};
+  proto::ServerHelloBytes hello_reply_{};
+  std::array<std::uint8_t, proto::kMessageHeaderSize> header_in_{};
+  std::array<std::uint8_t, proto::kMaxControlPayload> payload_in_{};
+  proto::MessageHeader current_{};
+  std::string reply_;  // a short non-native answer, kept alive while it is written
+
+  EncodedFramePtr pending_;    // newest frame not yet being written
+  EncodedFramePtr in_flight_;  // frame whose write is under way
+  std::uint64_t last_seq_sent_ = 0;
+  bool sent_any_ = false;
+  static constexpr std::size_t kMaxQueuedPongs = 4;
+  std::deque<std::array<std::uint8_t, proto::kMessageHeaderSize + proto::kPongPayloadSize>> pongs_;
+  std::array<std::uint8_t, proto::kMessageHeaderSize + proto::kPongPayloadSize> pong_out_{};
+
+  std::uint64_t frames_sent_ = 0;
+  std::uint64_t frames_skipped_ = 0;
+};
+
+}  // namespace camstream

@@ -1,0 +1,68 @@
+// server.hpp - the TCP server: one Asio event loop, one port, a session per client.
+#pragma once
+
+#include <asio.hpp>
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "device/encode/encoded_frame.hpp"
+#include "shared/address.hpp"
+
+namespace camstream {
+
+class Hub;
+class Connection;
+
+struct ServerLimits {
+  // A new connection must say which protocol it speaks within this time.
+  std::chrono::milliseconds handshake_timeout{5000};
+  int max_clients = 256;
+};
+
+struct ServerStats {
+  std::uint64_t accepted = 0;
+  std::uint64_t rejected = 0;     // garbage, wrong version, too many clients
+  std::uint64_t frames_sent = 0;  // over all clients
+  std::uint64_t frames_skipped = 0;
+  std::size_t clients = 0;
+};
+
+// Everything here runs on the io_context's one thread, deliver() included: the hub's
+// listener posts frames to it.
+class Server {
+ public:
+  Server(asio::io_context& io, Hub& hub, ServerLimits limits = {});
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and listens. On failure returns false with a sentence saying what to do in `error`.
+  bool listen(const HostPort& where, std::string& error);
+  HostPort local_address() const;
+
+  void start();
+  // Stops accepting and closes every client.
+  void stop();
+
+  // Hands the newest frame to every streaming client.
+  void deliver(const EncodedFramePtr& frame);
+
+  ServerStats stats() const;
+
+ private:
+  friend class Connection;
+  void accept();
+  void remove(const std::shared_ptr<Connection>& c);
+
+  asio::io_context& io_;
+  Hub& hub_;
+  ServerLimits limits_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::set<std::shared_ptr<Connection>> connections_;
+  bool stopped_ = false;
+  ServerStats stats_;
+};
+
+}  // namespace camstream

@@ -1,0 +1,129 @@
+// protocol.hpp - the native camstream wire protocol: sizes, bounds, encoders and decoders.
+//
+// docs/protocol.md is the specification; this file is its only implementation. Every decoder
+// checks a buffer's length before it reads and every length field against a stated bound
+// before anyone allocates for it. All integers are big-endian.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace camstream::proto {
+
+inline constexpr std::array<std::uint8_t, 4> kMagic{'C', 'A', 'M', 'S'};
+inline constexpr std::uint16_t kVersion = 1;
+
+inline constexpr std::size_t kClientHelloSize = 8;     // magic, version, flags
+inline constexpr std::size_t kServerHelloSize = 16;    // magic, version, status, server time
+inline constexpr std::size_t kMessageHeaderSize = 8;   // type, flags, reserved, payload length
+inline constexpr std::size_t kFrameHeaderSize = 28;    // first bytes of a Frame payload
+inline constexpr std::size_t kPingPayloadSize = 8;     // client time
+inline constexpr std::size_t kPongPayloadSize = 16;    // client time echoed, server time
+
+// Bounds. A peer that announces more is speaking nonsense and is disconnected.
+inline constexpr std::uint32_t kMaxJpegBytes = 16u * 1024 * 1024;
+inline constexpr std::uint32_t kMaxFramePayload = kFrameHeaderSize + kMaxJpegBytes;
+inline constexpr std::uint32_t kMaxControlPayload = 64;  // anything the viewer may send
+inline constexpr std::uint16_t kMaxDimension = 8192;
+
+enum class MessageType : std::uint8_t {
+  kFrame = 1,  // daemon -> viewer
+  kPing = 2,   // viewer -> daemon
+  kPong = 3,   // daemon -> viewer
+};
+
+enum class HelloStatus : std::uint16_t {
+  kOk = 0,
+  kVersionMismatch = 1,  // the daemon closes after saying so
+};
+
+// JPEG chroma subsampling, numbered as TurboJPEG's TJSAMP values.
+enum class Subsampling : std::uint8_t {
+  k444 = 0,
+  k422 = 1,
+  k420 = 2,
+  kGray = 3,
+  k440 = 4,
+  k411 = 5,
+};
+
+enum class Error {
+  kNone,
+  kTruncated,           // fewer bytes than the message needs
+  kBadMagic,            // not the camstream protocol at all
+  kUnsupportedVersion,  // camstream, but another protocol version
+  kUnknownType,         // a message type this version does not define
+  kUnexpectedType,      // a defined type sent in the wrong direction
+  kLengthOverBound,     // a length field larger than the stated bound
+  kBadLength,           // a length that does not fit the message type
+  kBadField,            // a reserved field not zero, a size or enum out of range
+};
+
+std::string_view describe(Error e);
+
+struct ClientHello {
+  std::uint16_t version = kVersion;
+  std::uint16_t flags = 0;
+};
+
+struct ServerHello {
+  std::uint16_t version = kVersion;
+  HelloStatus status = HelloStatus::kOk;
+  std::uint64_t server_time_us = 0;  // the daemon's monotonic clock when it answered
+};
+
+struct MessageHeader {
+  MessageType type = MessageType::kFrame;
+  std::uint32_t length = 0;  // payload bytes that follow this header
+};
+
+struct FrameHeader {
+  std::uint64_t seq = 0;         // capture sequence number; increases along a stream
+  std::uint64_t capture_us = 0;  // capture time, daemon's CLOCK_MONOTONIC, microseconds
+  std::uint16_t width = 0;
+  std::uint16_t height = 0;
+  Subsampling subsampling = Subsampling::k420;
+  std::uint32_t jpeg_size = 0;  // JPEG bytes after this header; payload = header + JPEG
+};
+
+struct Ping {
+  std::uint64_t client_time_us = 0;
+};
+
+struct Pong {
+  std::uint64_t client_time_us = 0;
+  std::uint64_t server_time_us = 0;
+};
+
+using ClientHelloBytes = std::array<std::uint8_t, kClientHelloSize>;
+using ServerHelloBytes = std::array<std::uint8_t, kServerHelloSize>;
+using MessageHeaderBytes = std::array<std::uint8_t, kMessageHeaderSize>;
+// A Frame message's header and frame header together: all that precedes the JPEG bytes.
+using FramePrefixBytes = std::array<std::uint8_t, kMessageHeaderSize + kFrameHeaderSize>;
+
+ClientHelloBytes encode(const ClientHello& hello);
+ServerHelloBytes encode(const ServerHello& hello);
+MessageHeaderBytes encode(const MessageHeader& header);
+FramePrefixBytes encode_frame_prefix(const FrameHeader& frame);
+std::array<std::uint8_t, kMessageHeaderSize + kPingPayloadSize> encode(const Ping& ping);
+std::array<std::uint8_t, kMessageHeaderSize + kPongPayloadSize> encode(const Pong& pong);
+
+// Decoders fill `out` and return kNone, or return the first error found. A hello whose
+// version differs from kVersion is still decoded in full and returns kUnsupportedVersion, so
+// that the caller can name both versions in its message.
+Error decode(std::span<const std::uint8_t> in, ClientHello& out);
+Error decode(std::span<const std::uint8_t> in, ServerHello& out);
+
+// `max_payload` is the bound for the direction the header travels: kMaxFramePayload on the
+// viewer, kMaxControlPayload on the daemon.
+Error decode(std::span<const std::uint8_t> in, MessageHeader& out, std::uint32_t max_payload);
+
+// `in` is the whole payload of a Frame message; the JPEG is the last jpeg_size bytes.
+Error decode_frame_payload(std::span<const std::uint8_t> in, FrameHeader& out);
+Error decode_ping_payload(std::span<const std::uint8_t> in, Ping& out);
+Error decode_pong_payload(std::span<const std::uint8_t> in, Pong& out);
+
+}  // namespace camstream::proto
