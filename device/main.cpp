@@ -1,10 +1,11 @@
 // main.cpp - camstreamd: wires source -> encoders -> hub -> server and runs the event loop.
-#include <asio.hpp>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <string>
 #include <vector>
+
+#include <asio.hpp>
 
 #include "device/capture/test_pattern.hpp"
 #include "device/encode/encoder_pool.hpp"
@@ -19,19 +20,19 @@ namespace {
 
 std::string format_stats(const SourceStats& src, const EncoderStats& enc, const Hub& hub,
                          const ServerStats& srv) {
-  const double avg_encode_ms =
-      enc.encoded ? static_cast<double>(enc.encode_us_total) / 1000.0 / static_cast<double>(enc.encoded) : 0;
+  const double avg_encode_ms = enc.encoded ? static_cast<double>(enc.encode_us_total) / 1000.0 /
+                                                 static_cast<double>(enc.encoded)
+                                           : 0;
   char buf[320];
-  std::snprintf(buf, sizeof buf,
-                "captured %llu, dropped %llu (encoders busy %llu), encoded %llu (%.2f ms each), "
-                "late %llu, clients %zu, frames sent %llu, skipped %llu",
-                static_cast<unsigned long long>(src.captured),
-                static_cast<unsigned long long>(src.dropped),
-                static_cast<unsigned long long>(enc.refused),
-                static_cast<unsigned long long>(enc.encoded), avg_encode_ms,
-                static_cast<unsigned long long>(hub.dropped_late()), srv.clients,
-                static_cast<unsigned long long>(srv.frames_sent),
-                static_cast<unsigned long long>(srv.frames_skipped));
+  std::snprintf(
+      buf, sizeof buf,
+      "captured %llu, dropped %llu (encoders busy %llu), encoded %llu (%.2f ms each), "
+      "late %llu, clients %zu, frames sent %llu, skipped %llu",
+      static_cast<unsigned long long>(src.captured), static_cast<unsigned long long>(src.dropped),
+      static_cast<unsigned long long>(enc.refused), static_cast<unsigned long long>(enc.encoded),
+      avg_encode_ms, static_cast<unsigned long long>(hub.dropped_late()), srv.clients,
+      static_cast<unsigned long long>(srv.frames_sent),
+      static_cast<unsigned long long>(srv.frames_skipped));
   return buf;
 }
 
@@ -86,10 +87,13 @@ int main(int argc, char** argv) {
 
     asio::steady_timer stats_timer(io);
     std::function<void()> schedule_stats = [&] {
-      if (opt.stats_interval <= 0) return;
-      stats_timer.expires_after(std::chrono::milliseconds(static_cast<long>(opt.stats_interval * 1000)));
+      if (opt.stats_interval <= 0)
+        return;
+      stats_timer.expires_after(
+          std::chrono::milliseconds(static_cast<long>(opt.stats_interval * 1000)));
       stats_timer.async_wait([&](std::error_code ec) {
-        if (ec) return;
+        if (ec)
+          return;
         log::info(format_stats(source.stats(), encoders.stats(), hub, server.stats()));
         schedule_stats();
       });
@@ -98,7 +102,8 @@ int main(int argc, char** argv) {
 
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](std::error_code ec, int signo) {
-      if (ec) return;
+      if (ec)
+        return;
       log::info(std::string("stopping on ") + (signo == SIGINT ? "SIGINT" : "SIGTERM"));
       source.stop();
       encoders.stop();

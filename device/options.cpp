@@ -1,11 +1,12 @@
 // options.cpp - CLI11 definition of camstreamd's flags and their checks.
 #include "device/options.hpp"
 
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
 #include <sstream>
 #include <thread>
+
+#include <CLI/CLI.hpp>
 
 #include "shared/seqcode.hpp"
 
@@ -48,9 +49,10 @@ bool parse_size(const std::string& text, int& width, int& height, std::string& e
 ParseResult parse_daemon_options(const std::vector<std::string>& args) {
   ParseResult result;
   DaemonOptions& o = result.options;
-  CLI::App app{"camstreamd - captures camera frames, compresses them to JPEG and serves them "
-               "over TCP to camview",
-               "camstreamd"};
+  CLI::App app{
+      "camstreamd - captures camera frames, compresses them to JPEG and serves them "
+      "over TCP to camview",
+      "camstreamd"};
   app.set_version_flag("--version", "camstreamd 0.1.0");
 
   std::string size = "1280x720";
@@ -106,8 +108,8 @@ ParseResult parse_daemon_options(const std::vector<std::string>& args) {
   std::string error;
   parse_size(size, o.width, o.height, error);
   o.listen = *parse_listen(listen, error);
-  o.log_level = log_level == "debug"  ? log::Level::kDebug
-                : log_level == "warn" ? log::Level::kWarn
+  o.log_level = log_level == "debug"   ? log::Level::kDebug
+                : log_level == "warn"  ? log::Level::kWarn
                 : log_level == "error" ? log::Level::kError
                                        : log::Level::kInfo;
   return result;

@@ -1,9 +1,9 @@
 // clock.hpp - the one clock every timestamp in camstream is on: CLOCK_MONOTONIC, microseconds.
 #pragma once
 
-#include <time.h>
-
 #include <cstdint>
+
+#include <time.h>
 
 namespace camstream {
 

@@ -1,8 +1,6 @@
 // jpeg.cpp - TurboJPEG wrappers.
 #include "shared/jpeg.hpp"
 
-#include <turbojpeg.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -10,18 +8,25 @@
 #include <new>
 #include <vector>
 
+#include <turbojpeg.h>
+
 namespace camstream {
 namespace {
 
-tjhandle as_tj(void* h) { return static_cast<tjhandle>(h); }
+tjhandle as_tj(void* h) {
+  return static_cast<tjhandle>(h);
+}
 
 }  // namespace
 
 JpegEncoder::JpegEncoder() : handle_(tjInitCompress()) {
-  if (handle_ == nullptr) throw std::bad_alloc();
+  if (handle_ == nullptr)
+    throw std::bad_alloc();
 }
 
-JpegEncoder::~JpegEncoder() { tjDestroy(as_tj(handle_)); }
+JpegEncoder::~JpegEncoder() {
+  tjDestroy(as_tj(handle_));
+}
 
 std::size_t JpegEncoder::max_size(int width, int height) {
   return static_cast<std::size_t>(tjBufSize(width, height, TJSAMP_420));
@@ -46,10 +51,13 @@ std::size_t JpegEncoder::compress(const Yuv420View& image, int quality, std::uin
 }
 
 JpegDecoder::JpegDecoder() : handle_(tjInitDecompress()) {
-  if (handle_ == nullptr) throw std::bad_alloc();
+  if (handle_ == nullptr)
+    throw std::bad_alloc();
 }
 
-JpegDecoder::~JpegDecoder() { tjDestroy(as_tj(handle_)); }
+JpegDecoder::~JpegDecoder() {
+  tjDestroy(as_tj(handle_));
+}
 
 bool JpegDecoder::read_info(std::span<const std::uint8_t> jpeg, JpegInfo& info) {
   int width = 0, height = 0, subsamp = 0, colorspace = 0;
@@ -62,8 +70,7 @@ bool JpegDecoder::read_info(std::span<const std::uint8_t> jpeg, JpegInfo& info) 
     error_ = tjGetErrorStr2(as_tj(handle_));
     return false;
   }
-  if (width <= 0 || height <= 0 || width > proto::kMaxDimension ||
-      height > proto::kMaxDimension) {
+  if (width <= 0 || height <= 0 || width > proto::kMaxDimension || height > proto::kMaxDimension) {
     error_ = "JPEG size out of range";
     return false;
   }
@@ -79,8 +86,10 @@ bool JpegDecoder::read_info(std::span<const std::uint8_t> jpeg, JpegInfo& info) 
 
 bool JpegDecoder::decode(std::span<const std::uint8_t> jpeg, Yuv420Image& out) {
   JpegInfo info;
-  if (!read_info(jpeg, info)) return false;
-  if (out.width() != info.width || out.height() != info.height) out.resize(info.width, info.height);
+  if (!read_info(jpeg, info))
+    return false;
+  if (out.width() != info.width || out.height() != info.height)
+    out.resize(info.width, info.height);
   const auto size = static_cast<unsigned long>(jpeg.size());
   // Warnings (such as a truncated stream) fail the frame: a half-grey picture is not shown.
   const int flags = TJFLAG_STOPONWARNING;
@@ -125,8 +134,10 @@ bool JpegDecoder::decode(std::span<const std::uint8_t> jpeg, Yuv420Image& out) {
       const int sy = std::min(ch - 1, y * ch / oh);
       for (int x = 0; x < ow; ++x) {
         const int sx = std::min(cw - 1, x * cw / ow);
-        dst[static_cast<std::size_t>(y) * static_cast<std::size_t>(ow) + static_cast<std::size_t>(x)] =
-            src[static_cast<std::size_t>(sy) * static_cast<std::size_t>(cw) + static_cast<std::size_t>(sx)];
+        dst[static_cast<std::size_t>(y) * static_cast<std::size_t>(ow) +
+            static_cast<std::size_t>(x)] =
+            src[static_cast<std::size_t>(sy) * static_cast<std::size_t>(cw) +
+                static_cast<std::size_t>(sx)];
       }
     }
   }
@@ -148,7 +159,8 @@ double psnr(const Yuv420View& a, const Yuv420View& b) {
   plane(a.y, a.y_stride, b.y, b.y_stride, a.width, a.height);
   plane(a.u, a.uv_stride, b.u, b.uv_stride, chroma_width(a.width), chroma_height(a.height));
   plane(a.v, a.uv_stride, b.v, b.uv_stride, chroma_width(a.width), chroma_height(a.height));
-  if (sse == 0) return std::numeric_limits<double>::infinity();
+  if (sse == 0)
+    return std::numeric_limits<double>::infinity();
   const double mse = sse / static_cast<double>(count);
   return 10.0 * std::log10(255.0 * 255.0 / mse);
 }

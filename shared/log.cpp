@@ -1,11 +1,11 @@
 // log.cpp - stderr logging with one write per line, so lines from threads never interleave.
 #include "shared/log.hpp"
 
-#include <unistd.h>
-
 #include <atomic>
 #include <mutex>
 #include <string>
+
+#include <unistd.h>
 
 namespace camstream::log {
 namespace {
@@ -30,8 +30,12 @@ std::string_view tag(Level l) {
 
 }  // namespace
 
-void set_level(Level l) { g_level.store(l); }
-Level level() { return g_level.load(); }
+void set_level(Level l) {
+  g_level.store(l);
+}
+Level level() {
+  return g_level.load();
+}
 
 void set_program(std::string_view name) {
   std::lock_guard lock(g_mutex);
@@ -39,7 +43,8 @@ void set_program(std::string_view name) {
 }
 
 void write(Level l, std::string_view message) {
-  if (l < g_level.load()) return;
+  if (l < g_level.load())
+    return;
   std::lock_guard lock(g_mutex);
   std::string line;
   line.reserve(g_program.size() + message.size() + 16);
@@ -47,7 +52,8 @@ void write(Level l, std::string_view message) {
   std::size_t off = 0;
   while (off < line.size()) {
     const ssize_t n = ::write(STDERR_FILENO, line.data() + off, line.size() - off);
-    if (n <= 0) break;
+    if (n <= 0)
+      break;
     off += static_cast<std::size_t>(n);
   }
 }

@@ -16,12 +16,12 @@ namespace camstream::proto {
 inline constexpr std::array<std::uint8_t, 4> kMagic{'C', 'A', 'M', 'S'};
 inline constexpr std::uint16_t kVersion = 1;
 
-inline constexpr std::size_t kClientHelloSize = 8;     // magic, version, flags
-inline constexpr std::size_t kServerHelloSize = 16;    // magic, version, status, server time
-inline constexpr std::size_t kMessageHeaderSize = 8;   // type, flags, reserved, payload length
-inline constexpr std::size_t kFrameHeaderSize = 28;    // first bytes of a Frame payload
-inline constexpr std::size_t kPingPayloadSize = 8;     // client time
-inline constexpr std::size_t kPongPayloadSize = 16;    // client time echoed, server time
+inline constexpr std::size_t kClientHelloSize = 8;    // magic, version, flags
+inline constexpr std::size_t kServerHelloSize = 16;   // magic, version, status, server time
+inline constexpr std::size_t kMessageHeaderSize = 8;  // type, flags, reserved, payload length
+inline constexpr std::size_t kFrameHeaderSize = 28;   // first bytes of a Frame payload
+inline constexpr std::size_t kPingPayloadSize = 8;    // client time
+inline constexpr std::size_t kPongPayloadSize = 16;   // client time echoed, server time
 
 // Bounds. A peer that announces more is speaking nonsense and is disconnected.
 inline constexpr std::uint32_t kMaxJpegBytes = 16u * 1024 * 1024;

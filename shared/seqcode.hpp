@@ -13,7 +13,7 @@
 namespace camstream::seqcode {
 
 inline constexpr int kBits = 32;
-inline constexpr int kMinWidth = 320;   // smallest frame the code fits in
+inline constexpr int kMinWidth = 320;  // smallest frame the code fits in
 inline constexpr int kMinHeight = 240;
 
 struct Layout {

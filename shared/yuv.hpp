@@ -19,8 +19,12 @@ struct Yuv420View {
   int height = 0;
 };
 
-inline int chroma_width(int width) { return (width + 1) / 2; }
-inline int chroma_height(int height) { return (height + 1) / 2; }
+inline int chroma_width(int width) {
+  return (width + 1) / 2;
+}
+inline int chroma_height(int height) {
+  return (height + 1) / 2;
+}
 
 // An owning, tightly packed YUV 4:2:0 image in one allocation.
 class Yuv420Image {

@@ -1,13 +1,13 @@
 // main.cpp - camview: network thread -> mailbox -> decode -> SDL display (or none).
-#include <SDL.h>
-
-#include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <optional>
 #include <string>
+
+#include <CLI/CLI.hpp>
+#include <SDL.h>
 
 #include "shared/address.hpp"
 #include "shared/clock.hpp"
@@ -24,7 +24,7 @@ using namespace camstream;
 namespace {
 
 constexpr int kExitOk = 0;
-constexpr int kExitStream = 1;   // cannot connect, wrong peer, stream ended
+constexpr int kExitStream = 1;  // cannot connect, wrong peer, stream ended
 constexpr int kExitUsage = 2;
 constexpr int kExitPattern = 3;  // --check-pattern found a frame whose pixels disagree
 
@@ -63,7 +63,8 @@ class Viewer {
     const Yuv420Image& img = decoder_.image();
     width_ = img.width();
     height_ = img.height();
-    if (opt_.check_pattern) check(frame.header.seq, img);
+    if (opt_.check_pattern)
+      check(frame.header.seq, img);
     ++decoded_;
     return opt_.frames == 0 || decoded_ < opt_.frames;
   }
@@ -71,7 +72,8 @@ class Viewer {
   // Called often; prints and returns a summary once a second.
   std::optional<WindowFigures> tick() {
     const std::uint64_t now = monotonic_us();
-    if (now - last_roll_us_ < 1000000) return std::nullopt;
+    if (now - last_roll_us_ < 1000000)
+      return std::nullopt;
     last_roll_us_ = now;
     WindowFigures f = stats_.roll(now, conn_.bytes_received(), mailbox_.skipped());
     if (opt_.print_fps) {
@@ -84,8 +86,8 @@ class Viewer {
 
   std::string title() const {
     char buf[160];
-    std::snprintf(buf, sizeof buf, "camview - %s - %dx%d - %.1f fps", to_string(opt_.target).c_str(),
-                  width_, height_, fps_);
+    std::snprintf(buf, sizeof buf, "camview - %s - %dx%d - %.1f fps",
+                  to_string(opt_.target).c_str(), width_, height_, fps_);
     return buf;
   }
 
@@ -105,9 +107,10 @@ class Viewer {
     std::fflush(stdout);
     if (!read || *read != expected) {
       ++pattern_errors_;
-      log::error("frame " + std::to_string(seq) + ": the picture carries " +
-                 (read ? "sequence number " + std::to_string(*read) : std::string("no readable code")) +
-                 "; the stream is not the test pattern or the frame is damaged");
+      log::error(
+          "frame " + std::to_string(seq) + ": the picture carries " +
+          (read ? "sequence number " + std::to_string(*read) : std::string("no readable code")) +
+          "; the stream is not the test pattern or the frame is damaged");
     }
   }
 
@@ -127,11 +130,12 @@ class Viewer {
 
 int finish(const Viewer& viewer, const FrameMailbox& mailbox, bool enough) {
   if (viewer.pattern_errors() > 0) {
-    log::error(std::to_string(viewer.pattern_errors()) + " of " +
-               std::to_string(viewer.decoded()) + " frames failed the pattern check");
+    log::error(std::to_string(viewer.pattern_errors()) + " of " + std::to_string(viewer.decoded()) +
+               " frames failed the pattern check");
     return kExitPattern;
   }
-  if (enough || g_interrupted.load()) return kExitOk;
+  if (enough || g_interrupted.load())
+    return kExitOk;
   if (mailbox.closed_with_error()) {
     log::error(mailbox.reason());
     return kExitStream;
@@ -151,7 +155,8 @@ int run_headless(const ViewerOptions& opt, FrameMailbox& mailbox) {
       break;
     }
     viewer.tick();
-    if (!frame && mailbox.closed()) break;
+    if (!frame && mailbox.closed())
+      break;
   }
   conn.stop();
   return finish(viewer, mailbox, enough);
@@ -196,7 +201,8 @@ int run_window(const ViewerOptions& opt, FrameMailbox& mailbox) {
         } else if (e.type == frame_event) {
           event_pending.store(false);
           if (auto frame = mailbox.take()) {
-            if (!viewer.consume(*frame)) enough = true;
+            if (!viewer.consume(*frame))
+              enough = true;
             if (!display.show(viewer.image().view(), error)) {
               log::error(error);
               conn.stop();
@@ -206,9 +212,11 @@ int run_window(const ViewerOptions& opt, FrameMailbox& mailbox) {
         }
       } while (SDL_PollEvent(&e));
     }
-    if (viewer.tick()) display.set_title(viewer.title());
+    if (viewer.tick())
+      display.set_title(viewer.title());
     if (mailbox.closed() && !enough) {
-      if (auto frame = mailbox.take()) continue;
+      if (auto frame = mailbox.take())
+        continue;
       break;
     }
   }
@@ -227,8 +235,7 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   CLI::App app{"camview - shows the live stream of a camstreamd", "camview"};
   app.set_version_flag("--version", "camview 0.1.0");
-  app.add_option("target", target, "HOST[:PORT] of the camstreamd (default port 8080)")
-      ->required();
+  app.add_option("target", target, "HOST[:PORT] of the camstreamd (default port 8080)")->required();
   app.add_flag("--no-display", opt.no_display,
                "Receive and decode without opening a window (for headless machines and tests)");
   app.add_flag("--print-fps", opt.print_fps,
@@ -243,13 +250,14 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);
+    if (e.get_exit_code() == 0)
+      return app.exit(e);
     std::cerr << "camview: error: ";
     app.exit(e);
     return kExitUsage;
   }
-  log::set_level(log_level == "debug"  ? log::Level::kDebug
-                 : log_level == "warn" ? log::Level::kWarn
+  log::set_level(log_level == "debug"   ? log::Level::kDebug
+                 : log_level == "warn"  ? log::Level::kWarn
                  : log_level == "error" ? log::Level::kError
                                         : log::Level::kInfo);
   std::string error;

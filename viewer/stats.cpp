@@ -8,10 +8,12 @@ namespace camstream {
 
 void ViewerStats::frame(std::uint64_t seq, std::int64_t latency_us) {
   ++frames_;
-  if (have_seq_ && seq > last_seq_ + 1) lost_ += seq - last_seq_ - 1;
+  if (have_seq_ && seq > last_seq_ + 1)
+    lost_ += seq - last_seq_ - 1;
   have_seq_ = true;
   last_seq_ = seq;
-  if (latency_us >= 0) latencies_.push_back(latency_us);
+  if (latency_us >= 0)
+    latencies_.push_back(latency_us);
 }
 
 WindowFigures ViewerStats::roll(std::uint64_t now_us, std::uint64_t bytes_total,

@@ -34,17 +34,22 @@ void fill_rect(Yuv420Image& img, int x0, int y0, int x1, int y1, std::uint8_t y,
   }
   // Rectangles start and end on even coordinates, so chroma covers exactly the same area.
   for (int row = y0 / 2; row < (y1 + 1) / 2; ++row) {
-    std::memset(img.u() + row * img.uv_stride() + x0 / 2, u, static_cast<size_t>((x1 - x0 + 1) / 2));
-    std::memset(img.v() + row * img.uv_stride() + x0 / 2, v, static_cast<size_t>((x1 - x0 + 1) / 2));
+    std::memset(img.u() + row * img.uv_stride() + x0 / 2, u,
+                static_cast<size_t>((x1 - x0 + 1) / 2));
+    std::memset(img.v() + row * img.uv_stride() + x0 / 2, v,
+                static_cast<size_t>((x1 - x0 + 1) / 2));
   }
 }
 
 }  // namespace
 
-int TestPattern::bars_height(int height) { return (height * 55 / 100) / 16 * 16; }
+int TestPattern::bars_height(int height) {
+  return (height * 55 / 100) / 16 * 16;
+}
 
 int TestPattern::bar_left(int width, int i) {
-  if (i >= 8) return width;
+  if (i >= 8)
+    return width;
   return (width * i / 8) / 16 * 16;
 }
 
@@ -78,10 +83,13 @@ struct TestPattern::Pool {
 
 TestPattern::TestPattern(int width, int height, double fps, int buffers)
     : width_(width), height_(height), fps_(fps), pool_(std::make_shared<Pool>()) {
-  for (int i = 0; i < buffers; ++i) pool_->free.push_back(std::make_unique<Yuv420Image>(width, height));
+  for (int i = 0; i < buffers; ++i)
+    pool_->free.push_back(std::make_unique<Yuv420Image>(width, height));
 }
 
-TestPattern::~TestPattern() { stop(); }
+TestPattern::~TestPattern() {
+  stop();
+}
 
 void TestPattern::start(FrameSink& sink) {
   {
@@ -97,34 +105,40 @@ void TestPattern::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable())
+    thread_.join();
 }
 
 std::string TestPattern::describe() const {
   return "test pattern " + std::to_string(width_) + "x" + std::to_string(height_);
 }
 
-SourceStats TestPattern::stats() const { return SourceStats{captured_.load(), dropped_.load()}; }
+SourceStats TestPattern::stats() const {
+  return SourceStats{captured_.load(), dropped_.load()};
+}
 
 void TestPattern::run(FrameSink& sink) {
   using Clock = std::chrono::steady_clock;
   const bool paced = fps_ > 0;
-  const auto period = paced ? std::chrono::duration_cast<Clock::duration>(
-                                  std::chrono::duration<double>(1.0 / fps_))
-                            : Clock::duration::zero();
+  const auto period =
+      paced ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / fps_))
+            : Clock::duration::zero();
   auto next = Clock::now();
   std::uint64_t seq = 0;
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      if (paced) wake_.wait_until(lock, next, [this] { return stopping_; });
-      if (stopping_) return;
+      if (paced)
+        wake_.wait_until(lock, next, [this] { return stopping_; });
+      if (stopping_)
+        return;
     }
     if (paced) {
       next += period;
       // After a stall, keep the rate rather than burst to catch up.
       const auto now = Clock::now();
-      if (next < now) next = now + period;
+      if (next < now)
+        next = now + period;
     }
 
     std::unique_ptr<Yuv420Image> image;
@@ -157,7 +171,8 @@ void TestPattern::run(FrameSink& sink) {
       std::lock_guard lock(pool->mutex);
       pool->free.emplace_back(img);
     });
-    if (!sink.offer(std::move(frame))) dropped_.fetch_add(1, std::memory_order_relaxed);
+    if (!sink.offer(std::move(frame)))
+      dropped_.fetch_add(1, std::memory_order_relaxed);
   }
 }
 

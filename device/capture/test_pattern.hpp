@@ -36,7 +36,8 @@ class TestPattern final : public FrameSource {
     std::uint8_t y, u, v;
   };
   static const Yuv kBars[8];
-  // The bar area is rows [0, bars_height(h)); bar i spans columns [bar_left(w, i), bar_left(w, i+1)).
+  // The bar area is rows [0, bars_height(h)); bar i spans columns [bar_left(w, i), bar_left(w,
+  // i+1)).
   static int bars_height(int height);
   static int bar_left(int width, int i);
 

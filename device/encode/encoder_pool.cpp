@@ -12,13 +12,16 @@ namespace camstream {
 EncoderPool::EncoderPool(int workers, int quality, EncodedSink& sink)
     : workers_(workers), quality_(quality), sink_(sink) {}
 
-EncoderPool::~EncoderPool() { stop(); }
+EncoderPool::~EncoderPool() {
+  stop();
+}
 
 void EncoderPool::start() {
   std::lock_guard lock(mutex_);
   stopping_ = false;
   idle_ = workers_;
-  for (int i = 0; i < workers_; ++i) threads_.emplace_back([this] { run(); });
+  for (int i = 0; i < workers_; ++i)
+    threads_.emplace_back([this] { run(); });
 }
 
 void EncoderPool::stop() {
@@ -28,7 +31,8 @@ void EncoderPool::stop() {
     queue_.clear();
   }
   wake_.notify_all();
-  for (auto& t : threads_) t.join();
+  for (auto& t : threads_)
+    t.join();
   threads_.clear();
 }
 
@@ -56,10 +60,12 @@ void EncoderPool::run() {
     RawFramePtr raw;
     {
       std::unique_lock lock(mutex_);
-      if (busy) ++idle_;
+      if (busy)
+        ++idle_;
       busy = false;
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
+      if (stopping_)
+        return;
       raw = std::move(queue_.front());
       queue_.pop_front();
       --idle_;

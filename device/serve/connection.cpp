@@ -15,10 +15,10 @@ namespace {
 constexpr std::size_t kSniffBytes = 4;
 
 bool looks_like_http(std::span<const std::uint8_t> b) {
-  static constexpr const char* kMethods[] = {"GET ", "HEAD", "POST", "PUT ", "OPTI", "DELE", "PATC"};
-  return std::any_of(std::begin(kMethods), std::end(kMethods), [&](const char* m) {
-    return std::memcmp(b.data(), m, kSniffBytes) == 0;
-  });
+  static constexpr const char* kMethods[] = {"GET ", "HEAD", "POST", "PUT ",
+                                             "OPTI", "DELE", "PATC"};
+  return std::any_of(std::begin(kMethods), std::end(kMethods),
+                     [&](const char* m) { return std::memcmp(b.data(), m, kSniffBytes) == 0; });
 }
 
 }  // namespace
@@ -27,8 +27,8 @@ Connection::Connection(asio::ip::tcp::socket socket, Server& server)
     : socket_(std::move(socket)), handshake_timer_(socket_.get_executor()), server_(server) {
   asio::error_code ec;
   const auto ep = socket_.remote_endpoint(ec);
-  peer_ = ec ? std::string("unknown peer")
-             : to_string(HostPort{ep.address().to_string(), ep.port()});
+  peer_ =
+      ec ? std::string("unknown peer") : to_string(HostPort{ep.address().to_string(), ep.port()});
 }
 
 void Connection::start(EncodedFramePtr latest) {
@@ -40,11 +40,13 @@ void Connection::start(EncodedFramePtr latest) {
   auto self = shared_from_this();
   handshake_timer_.expires_after(server_.limits_.handshake_timeout);
   handshake_timer_.async_wait([self](std::error_code e) {
-    if (!e && !self->streaming_) self->close("said nothing recognisable in time");
+    if (!e && !self->streaming_)
+      self->close("said nothing recognisable in time");
   });
   asio::async_read(socket_, asio::buffer(hello_.data(), kSniffBytes),
                    [self](std::error_code e, std::size_t) {
-                     if (e) return self->close("left before the handshake");
+                     if (e)
+                       return self->close("left before the handshake");
                      self->on_sniffed();
                    });
 }
@@ -53,9 +55,11 @@ void Connection::on_sniffed() {
   const std::span<const std::uint8_t> first(hello_.data(), kSniffBytes);
   if (std::equal(proto::kMagic.begin(), proto::kMagic.end(), first.begin())) {
     auto self = shared_from_this();
-    asio::async_read(socket_, asio::buffer(hello_.data() + kSniffBytes, hello_.size() - kSniffBytes),
+    asio::async_read(socket_,
+                     asio::buffer(hello_.data() + kSniffBytes, hello_.size() - kSniffBytes),
                      [self](std::error_code e, std::size_t) {
-                       if (e) return self->close("left during the handshake");
+                       if (e)
+                         return self->close("left during the handshake");
                        self->on_hello();
                      });
     return;
@@ -89,7 +93,8 @@ void Connection::on_hello() {
                                       "; use camview and camstreamd of the same release");
     return;
   }
-  if (err != proto::Error::kNone) return close(std::string("bad hello: ") + std::string(proto::describe(err)));
+  if (err != proto::Error::kNone)
+    return close(std::string("bad hello: ") + std::string(proto::describe(err)));
   --server_.stats_.rejected;
 
   hello_reply_ =
@@ -101,7 +106,8 @@ void Connection::on_hello() {
   auto self = shared_from_this();
   asio::async_write(socket_, asio::buffer(hello_reply_), [self](std::error_code e, std::size_t) {
     self->writing_ = false;
-    if (e) return self->close("write failed: " + e.message());
+    if (e)
+      return self->close("write failed: " + e.message());
     self->write_next();
   });
   read_header();
@@ -110,8 +116,10 @@ void Connection::on_hello() {
 void Connection::read_header() {
   auto self = shared_from_this();
   asio::async_read(socket_, asio::buffer(header_in_), [self](std::error_code e, std::size_t) {
-    if (e) return self->close(e == asio::error::eof ? "disconnected" : e.message());
-    const proto::Error err = proto::decode(self->header_in_, self->current_, proto::kMaxControlPayload);
+    if (e)
+      return self->close(e == asio::error::eof ? "disconnected" : e.message());
+    const proto::Error err =
+        proto::decode(self->header_in_, self->current_, proto::kMaxControlPayload);
     if (err != proto::Error::kNone) {
       return self->close("protocol error: " + std::string(proto::describe(err)));
     }
@@ -128,7 +136,8 @@ void Connection::read_payload() {
   // current_.length was checked against kMaxControlPayload, the size of payload_in_.
   asio::async_read(socket_, asio::buffer(payload_in_.data(), current_.length),
                    [self](std::error_code e, std::size_t) {
-                     if (e) return self->close("disconnected mid-message");
+                     if (e)
+                       return self->close("disconnected mid-message");
                      self->on_message();
                    });
 }
@@ -149,18 +158,22 @@ void Connection::on_message() {
 }
 
 void Connection::deliver(const EncodedFramePtr& frame) {
-  if (closed_ || !frame) return;
-  if (sent_any_ && frame->header.seq <= last_seq_sent_) return;
+  if (closed_ || !frame)
+    return;
+  if (sent_any_ && frame->header.seq <= last_seq_sent_)
+    return;
   if (pending_) {
     ++frames_skipped_;
     ++server_.stats_.frames_skipped;
   }
   pending_ = frame;
-  if (streaming_) write_next();
+  if (streaming_)
+    write_next();
 }
 
 void Connection::write_next() {
-  if (writing_ || closed_) return;
+  if (writing_ || closed_)
+    return;
   auto self = shared_from_this();
   if (!pongs_.empty()) {
     pong_out_ = pongs_.front();
@@ -168,12 +181,14 @@ void Connection::write_next() {
     writing_ = true;
     asio::async_write(socket_, asio::buffer(pong_out_), [self](std::error_code e, std::size_t) {
       self->writing_ = false;
-      if (e) return self->close("write failed: " + e.message());
+      if (e)
+        return self->close("write failed: " + e.message());
       self->write_next();
     });
     return;
   }
-  if (!pending_) return;
+  if (!pending_)
+    return;
   in_flight_ = std::move(pending_);
   pending_.reset();
   writing_ = true;
@@ -182,9 +197,10 @@ void Connection::write_next() {
       asio::buffer(in_flight_->jpeg().data(), in_flight_->jpeg().size())};
   asio::async_write(socket_, buffers, [self](std::error_code e, std::size_t) {
     self->writing_ = false;
-    if (e) return self->close(e == asio::error::broken_pipe || e == asio::error::connection_reset
-                                  ? "disconnected"
-                                  : "write failed: " + e.message());
+    if (e)
+      return self->close(e == asio::error::broken_pipe || e == asio::error::connection_reset
+                             ? "disconnected"
+                             : "write failed: " + e.message());
     self->last_seq_sent_ = self->in_flight_->header.seq;
     self->sent_any_ = true;
     self->in_flight_.reset();
@@ -202,7 +218,8 @@ void Connection::reply_and_close(std::span<const std::uint8_t> bytes, const std:
 }
 
 void Connection::close(const std::string& reason) {
-  if (closed_) return;
+  if (closed_)
+    return;
   closed_ = true;
   asio::error_code ec;
   handshake_timer_.cancel();

@@ -2,11 +2,12 @@
 #pragma once
 
 #include <array>
-#include <asio.hpp>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <string>
+
+#include <asio.hpp>
 
 #include "device/encode/encoded_frame.hpp"
 #include "shared/protocol.hpp"

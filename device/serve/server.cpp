@@ -12,7 +12,9 @@ namespace camstream {
 Server::Server(asio::io_context& io, Hub& hub, ServerLimits limits)
     : io_(io), hub_(hub), limits_(limits), acceptor_(io) {}
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
 bool Server::listen(const HostPort& where, std::string& error) {
   asio::error_code ec;
@@ -25,13 +27,18 @@ bool Server::listen(const HostPort& where, std::string& error) {
   const asio::ip::tcp::endpoint endpoint(address, where.port);
   const std::string what = "cannot listen on " + to_string(where) + ": ";
   acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (!ec) return true;
+  if (!ec)
+    acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+  if (!ec)
+    acceptor_.bind(endpoint, ec);
+  if (!ec)
+    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec)
+    return true;
   if (ec == asio::error::address_in_use) {
-    error = what + "the port is already in use (is another camstreamd running?); choose another "
-                   "with --listen PORT, or --listen 0 for any free port";
+    error = what +
+            "the port is already in use (is another camstreamd running?); choose another "
+            "with --listen PORT, or --listen 0 for any free port";
   } else if (ec == asio::error::access_denied) {
     error = what + "permission denied; ports below 1024 need root, choose one above 1023";
   } else if (ec == std::errc::address_not_available) {
@@ -46,26 +53,32 @@ bool Server::listen(const HostPort& where, std::string& error) {
 HostPort Server::local_address() const {
   asio::error_code ec;
   const auto ep = acceptor_.local_endpoint(ec);
-  if (ec) return {};
+  if (ec)
+    return {};
   return HostPort{ep.address().to_string(), ep.port()};
 }
 
-void Server::start() { accept(); }
+void Server::start() {
+  accept();
+}
 
 void Server::stop() {
-  if (stopped_) return;
+  if (stopped_)
+    return;
   stopped_ = true;
   asio::error_code ec;
   acceptor_.close(ec);
   // close() removes each connection from the set, so walk a copy.
   const auto connections = connections_;
-  for (const auto& c : connections) c->close("server stopping");
+  for (const auto& c : connections)
+    c->close("server stopping");
   connections_.clear();
 }
 
 void Server::accept() {
   acceptor_.async_accept([this](std::error_code ec, asio::ip::tcp::socket socket) {
-    if (stopped_ || ec == asio::error::operation_aborted) return;
+    if (stopped_ || ec == asio::error::operation_aborted)
+      return;
     if (ec) {
       // Out of file descriptors and the like: say so, keep serving those we have.
       log::warn(std::string("accept failed: ") + ec.message());
@@ -85,11 +98,15 @@ void Server::accept() {
   });
 }
 
-void Server::remove(const std::shared_ptr<Connection>& c) { connections_.erase(c); }
+void Server::remove(const std::shared_ptr<Connection>& c) {
+  connections_.erase(c);
+}
 
 void Server::deliver(const EncodedFramePtr& frame) {
-  if (stopped_) return;
-  for (const auto& c : connections_) c->deliver(frame);
+  if (stopped_)
+    return;
+  for (const auto& c : connections_)
+    c->deliver(frame);
 }
 
 ServerStats Server::stats() const {

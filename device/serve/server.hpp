@@ -1,11 +1,12 @@
 // server.hpp - the TCP server: one Asio event loop, one port, a session per client.
 #pragma once
 
-#include <asio.hpp>
 #include <cstdint>
 #include <memory>
 #include <set>
 #include <string>
+
+#include <asio.hpp>
 
 #include "device/encode/encoded_frame.hpp"
 #include "shared/address.hpp"

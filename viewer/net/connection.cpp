@@ -17,14 +17,17 @@ ViewerConnection::ViewerConnection(HostPort target, FrameMailbox& mailbox,
       deadline_(io_),
       ping_timer_(io_) {}
 
-ViewerConnection::~ViewerConnection() { stop(); }
+ViewerConnection::~ViewerConnection() {
+  stop();
+}
 
 void ViewerConnection::start() {
   thread_ = std::thread([this] { run(); });
 }
 
 void ViewerConnection::stop() {
-  if (!thread_.joinable()) return;
+  if (!thread_.joinable())
+    return;
   asio::post(io_, [this] {
     done_ = true;
     asio::error_code ec;
@@ -43,7 +46,8 @@ bool ViewerConnection::clock_offset(std::int64_t& offset_us) const {
 }
 
 void ViewerConnection::fail(const std::string& message) {
-  if (done_) return;
+  if (done_)
+    return;
   done_ = true;
   asio::error_code ec;
   socket_.close(ec);
@@ -53,14 +57,17 @@ void ViewerConnection::fail(const std::string& message) {
   notify_();
 }
 
-void ViewerConnection::touch() { deadline_.expires_after(limits_.idle_timeout); }
+void ViewerConnection::touch() {
+  deadline_.expires_after(limits_.idle_timeout);
+}
 
 void ViewerConnection::run() {
   deadline_.expires_after(limits_.connect_timeout);
   std::function<void(std::error_code)> on_deadline = [this, &on_deadline](std::error_code ec) {
     if (ec == asio::error::operation_aborted || done_) {
       // Re-armed (expires_after cancels the wait) or finished: wait again unless done.
-      if (!done_) deadline_.async_wait(on_deadline);
+      if (!done_)
+        deadline_.async_wait(on_deadline);
       return;
     }
     if (deadline_.expiry() > asio::steady_timer::clock_type::now()) {
@@ -78,17 +85,22 @@ void ViewerConnection::run() {
   resolver_.async_resolve(
       target_.host, std::to_string(target_.port),
       [this](std::error_code ec, const asio::ip::tcp::resolver::results_type& results) {
-        if (done_) return;
-        if (ec) return fail("cannot resolve host '" + target_.host + "': " + ec.message());
-        asio::async_connect(socket_, results, [this](std::error_code e, const asio::ip::tcp::endpoint&) {
-          if (done_) return;
-          if (e == asio::error::connection_refused) {
-            return fail("cannot connect to " + name_ +
-                        ": connection refused; is camstreamd running there, on this port?");
-          }
-          if (e) return fail("cannot connect to " + name_ + ": " + e.message());
-          on_connected();
-        });
+        if (done_)
+          return;
+        if (ec)
+          return fail("cannot resolve host '" + target_.host + "': " + ec.message());
+        asio::async_connect(
+            socket_, results, [this](std::error_code e, const asio::ip::tcp::endpoint&) {
+              if (done_)
+                return;
+              if (e == asio::error::connection_refused) {
+                return fail("cannot connect to " + name_ +
+                            ": connection refused; is camstreamd running there, on this port?");
+              }
+              if (e)
+                return fail("cannot connect to " + name_ + ": " + e.message());
+              on_connected();
+            });
       });
   io_.run();
 }
@@ -98,67 +110,81 @@ void ViewerConnection::on_connected() {
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
   hello_out_ = proto::encode(proto::ClientHello{});
   asio::async_write(socket_, asio::buffer(hello_out_), [this](std::error_code e, std::size_t) {
-    if (e && !done_) fail("lost " + name_ + " during the handshake: " + e.message());
+    if (e && !done_)
+      fail("lost " + name_ + " during the handshake: " + e.message());
   });
   read_server_hello();
 }
 
 void ViewerConnection::read_server_hello() {
   // Read the first bytes alone: a peer that is not camstreamd may send fewer than a hello.
-  asio::async_read(socket_, asio::buffer(hello_in_.data(), proto::kMagic.size()),
-                   [this](std::error_code e, std::size_t) {
-    if (done_) return;
-    if (e) {
-      return fail(name_ + " closed the connection during the handshake; is it a camstreamd?");
-    }
-    if (!std::equal(proto::kMagic.begin(), proto::kMagic.end(), hello_in_.begin())) {
-      return fail(name_ + " does not speak the camstream protocol; is it a camstreamd, and the "
-                          "right port?");
-    }
-    asio::async_read(socket_, asio::buffer(hello_in_.data() + 4, hello_in_.size() - 4),
-                     [this](std::error_code e2, std::size_t) {
-      if (done_) return;
-      if (e2) return fail(name_ + " closed the connection during the handshake");
-      proto::ServerHello hello;
-      const proto::Error err = proto::decode(hello_in_, hello);
-      if (err == proto::Error::kUnsupportedVersion) {
-        return fail(name_ + " speaks camstream protocol version " + std::to_string(hello.version) +
-                    "; this camview speaks version " + std::to_string(proto::kVersion) +
-                    ": use camview and camstreamd of the same release");
-      }
-      if (err != proto::Error::kNone) {
-        return fail(name_ + " sent a bad handshake: " + std::string(proto::describe(err)));
-      }
-      streaming_ = true;
-      bytes_received_ += proto::kServerHelloSize;
-      touch();
-      send_ping();
-      read_header();
-    });
-  });
+  asio::async_read(
+      socket_, asio::buffer(hello_in_.data(), proto::kMagic.size()),
+      [this](std::error_code e, std::size_t) {
+        if (done_)
+          return;
+        if (e) {
+          return fail(name_ + " closed the connection during the handshake; is it a camstreamd?");
+        }
+        if (!std::equal(proto::kMagic.begin(), proto::kMagic.end(), hello_in_.begin())) {
+          return fail(name_ +
+                      " does not speak the camstream protocol; is it a camstreamd, and the "
+                      "right port?");
+        }
+        asio::async_read(
+            socket_, asio::buffer(hello_in_.data() + 4, hello_in_.size() - 4),
+            [this](std::error_code e2, std::size_t) {
+              if (done_)
+                return;
+              if (e2)
+                return fail(name_ + " closed the connection during the handshake");
+              proto::ServerHello hello;
+              const proto::Error err = proto::decode(hello_in_, hello);
+              if (err == proto::Error::kUnsupportedVersion) {
+                return fail(name_ + " speaks camstream protocol version " +
+                            std::to_string(hello.version) + "; this camview speaks version " +
+                            std::to_string(proto::kVersion) +
+                            ": use camview and camstreamd of the same release");
+              }
+              if (err != proto::Error::kNone) {
+                return fail(name_ + " sent a bad handshake: " + std::string(proto::describe(err)));
+              }
+              streaming_ = true;
+              bytes_received_ += proto::kServerHelloSize;
+              touch();
+              send_ping();
+              read_header();
+            });
+      });
 }
 
 void ViewerConnection::send_ping() {
-  if (done_) return;
+  if (done_)
+    return;
   if (!ping_in_flight_) {
     ping_out_ = proto::encode(proto::Ping{monotonic_us()});
     ping_in_flight_ = true;
     asio::async_write(socket_, asio::buffer(ping_out_), [this](std::error_code e, std::size_t) {
       ping_in_flight_ = false;
-      if (e && !done_) fail("lost " + name_ + ": " + e.message());
+      if (e && !done_)
+        fail("lost " + name_ + ": " + e.message());
     });
   }
   ping_timer_.expires_after(limits_.ping_interval);
   ping_timer_.async_wait([this](std::error_code e) {
-    if (!e) send_ping();
+    if (!e)
+      send_ping();
   });
 }
 
 void ViewerConnection::read_header() {
   asio::async_read(socket_, asio::buffer(header_in_), [this](std::error_code e, std::size_t) {
-    if (done_) return;
-    if (e == asio::error::eof) return fail("stream ended: " + name_ + " closed the connection");
-    if (e) return fail("lost " + name_ + ": " + e.message());
+    if (done_)
+      return;
+    if (e == asio::error::eof)
+      return fail("stream ended: " + name_ + " closed the connection");
+    if (e)
+      return fail("lost " + name_ + ": " + e.message());
     bytes_received_ += header_in_.size();
     touch();
     const proto::Error err = proto::decode(header_in_, current_, proto::kMaxFramePayload);
@@ -177,11 +203,13 @@ void ViewerConnection::read_header() {
 
 void ViewerConnection::read_payload() {
   asio::async_read(socket_, asio::buffer(payload_), [this](std::error_code e, std::size_t) {
-    if (done_) return;
+    if (done_)
+      return;
     if (e == asio::error::eof) {
       return fail("stream ended: " + name_ + " closed the connection in the middle of a message");
     }
-    if (e) return fail("lost " + name_ + ": " + e.message());
+    if (e)
+      return fail("lost " + name_ + ": " + e.message());
     const std::uint64_t now = monotonic_us();
     bytes_received_ += payload_.size();
     touch();

@@ -1,7 +1,6 @@
 // connection.hpp - camview's network thread: connect, handshake, read frames, ping.
 #pragma once
 
-#include <asio.hpp>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -9,6 +8,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+
+#include <asio.hpp>
 
 #include "shared/address.hpp"
 #include "shared/protocol.hpp"

@@ -1,0 +1,199 @@
+"""camstream_e2e.py - runs the real camstreamd and camview binaries for end-to-end tests.
+
+Every process is started with a deadline and killed at the end of the test, so a bug makes a
+test fail, never hang. Only loopback addresses are used.
+"""
+import argparse
+import os
+import re
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+import unittest
+
+DAEMON = None
+VIEWER = None
+
+MAGIC = b"CAMS"
+VERSION = 1
+MSG_FRAME, MSG_PING, MSG_PONG = 1, 2, 3
+
+
+def parse_args():
+    """Takes --daemon and --viewer off sys.argv; the rest goes to unittest."""
+    global DAEMON, VIEWER
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--daemon", required=True)
+    p.add_argument("--viewer")
+    args, rest = p.parse_known_args()
+    DAEMON, VIEWER = args.daemon, args.viewer
+    sys.argv = [sys.argv[0]] + rest
+
+
+def main():
+    parse_args()
+    unittest.main(verbosity=2)
+
+
+class Daemon:
+    """camstreamd on 127.0.0.1 with a free port."""
+
+    def __init__(self, *args, size="640x480", fps="30"):
+        self.args = [DAEMON, "--listen", "127.0.0.1:0", "--size", size, "--fps", fps, *args]
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        line = read_line(self.proc.stdout, timeout=10)
+        m = re.match(rb"listening on 127\.0\.0\.1:(\d+)$", line.strip())
+        if not m:
+            self.kill()
+            raise AssertionError("camstreamd did not print its port; got %r, stderr %r"
+                                 % (line, self.proc.stderr.read()))
+        self.port = int(m.group(1))
+        self.address = "127.0.0.1:%d" % self.port
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        """Sends `sig` and returns (exit code, stderr)."""
+        if self.alive():
+            self.proc.send_signal(sig)
+        try:
+            _, err = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError("camstreamd did not stop within %d s of %s" % (timeout, sig))
+        return self.proc.returncode, err.decode(errors="replace")
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.kill()
+
+
+def read_line(stream, timeout):
+    """One line from a pipe, or b'' once `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    buf = b""
+    fd = stream.fileno()
+    while not buf.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        r, _, _ = select.select([fd], [], [], left)
+        if not r:
+            break
+        c = os.read(fd, 1)
+        if not c:
+            break
+        buf += c
+    return buf
+
+
+def start_viewer(address, *args):
+    return subprocess.Popen([VIEWER, address, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+
+
+def run_viewer(address, *args, timeout=60):
+    """Runs camview to its end; returns (exit code, stdout, stderr) as text."""
+    proc = start_viewer(address, *args)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        raise AssertionError("camview did not finish within %d s; stderr: %s" % (timeout, err))
+    return proc.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+
+
+FRAME_LINE = re.compile(r"^frame seq=(\d+) pixel_seq=(\d+|none)$")
+
+
+def pattern_frames(stdout):
+    """(seq, pixel_seq) for each `--check-pattern` line of camview's output."""
+    frames = []
+    for line in stdout.splitlines():
+        m = FRAME_LINE.match(line)
+        if m:
+            pixel = None if m.group(2) == "none" else int(m.group(2))
+            frames.append((int(m.group(1)), pixel))
+    return frames
+
+
+def assert_increasing_pattern(test, frames, at_least):
+    test.assertGreaterEqual(len(frames), at_least, "too few frames")
+    for seq, pixel in frames:
+        test.assertEqual(pixel, seq & 0xFFFFFFFF,
+                         "frame %d: sequence number read from the pixels is %s" % (seq, pixel))
+    seqs = [s for s, _ in frames]
+    for a, b in zip(seqs, seqs[1:]):
+        test.assertLess(a, b, "sequence numbers must only increase: %d then %d" % (a, b))
+
+
+class RawClient:
+    """A hand-written native-protocol client, for sending what camview never would."""
+
+    def __init__(self, port, timeout=5):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def recv_exact(self, n):
+        buf = b""
+        while len(buf) < n:
+            chunk = self.sock.recv(n - len(buf))
+            if not chunk:
+                raise EOFError("closed after %d of %d bytes" % (len(buf), n))
+            buf += chunk
+        return buf
+
+    def handshake(self, version=VERSION):
+        self.send(MAGIC + struct.pack(">HH", version, 0))
+        hello = self.recv_exact(16)
+        magic, ver, status, server_us = struct.unpack(">4sHHQ", hello)
+        return magic, ver, status, server_us
+
+    def read_message(self):
+        mtype, flags, reserved, length = struct.unpack(">BBHI", self.recv_exact(8))
+        return mtype, self.recv_exact(length)
+
+    def read_frame(self):
+        while True:
+            mtype, payload = self.read_message()
+            if mtype == MSG_FRAME:
+                seq, cap, w, h, sub, r1, r2, jlen = struct.unpack(">QQHHBBHI", payload[:28])
+                return dict(seq=seq, capture_us=cap, width=w, height=h, subsampling=sub,
+                            jpeg=payload[28:], jpeg_size=jlen)
+
+    def closed_by_peer(self, timeout=5):
+        """True once the peer closes (EOF or reset) within `timeout` seconds."""
+        self.sock.settimeout(timeout)
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                if not self.sock.recv(65536):
+                    return True
+        except (ConnectionResetError, BrokenPipeError):
+            return True
+        except socket.timeout:
+            return False
+        return False
+
+    def reset(self):
+        """Vanishes abruptly: an RST instead of a FIN."""
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.sock.close()
+
+    def close(self):
+        self.sock.close()

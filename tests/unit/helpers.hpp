@@ -1,0 +1,166 @@
+// helpers.hpp - shared by the unit tests: encoded test frames and a loopback client with timeouts.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <system_error>
+#include <vector>
+
+#include <asio.hpp>
+#include <gtest/gtest.h>
+
+#include "device/capture/test_pattern.hpp"
+#include "device/encode/encoded_frame.hpp"
+#include "shared/jpeg.hpp"
+#include "shared/protocol.hpp"
+#include "shared/yuv.hpp"
+
+namespace camstream::testing {
+
+using namespace std::chrono_literals;
+
+// Generous: these bound a failure, they are not performance expectations.
+inline constexpr std::chrono::milliseconds kTimeout = 10s;
+
+// The test pattern's frame `seq`, compressed and wrapped exactly as the encoder pool does it.
+inline EncodedFramePtr make_encoded_frame(std::uint64_t seq, int width = 320, int height = 240,
+                                          int quality = 80) {
+  Yuv420Image image(width, height);
+  TestPattern::render(image, seq);
+  JpegEncoder encoder;
+  const std::size_t capacity = JpegEncoder::max_size(width, height);
+  auto frame = std::make_shared<EncodedFrame>();
+  frame->data.reset(new std::uint8_t[capacity]);
+  const std::size_t size = encoder.compress(image.view(), quality, frame->data.get(), capacity);
+  EXPECT_GT(size, 0u) << encoder.error();
+  frame->header.seq = seq;
+  frame->header.capture_us = 1000 + seq;
+  frame->header.width = static_cast<std::uint16_t>(width);
+  frame->header.height = static_cast<std::uint16_t>(height);
+  frame->header.subsampling = proto::Subsampling::k420;
+  frame->header.jpeg_size = static_cast<std::uint32_t>(size);
+  frame->prefix = proto::encode_frame_prefix(frame->header);
+  return frame;
+}
+
+// One message as read off the wire by the viewer side of the protocol.
+struct WireMessage {
+  proto::MessageHeader header;
+  std::vector<std::uint8_t> payload;
+};
+
+// A plain Asio client on its own io_context. Every read is bounded by a timeout, so a server
+// that never answers fails the test instead of hanging it.
+class LoopbackClient {
+ public:
+  explicit LoopbackClient(std::uint16_t port) : socket_(io_) {
+    const asio::ip::tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), port);
+    std::error_code ec;
+    socket_.async_connect(ep, [&ec](std::error_code e) { ec = e; });
+    connected_ = run(kTimeout) && !ec;
+  }
+
+  bool connected() const { return connected_; }
+
+  std::error_code write(std::span<const std::uint8_t> bytes) {
+    std::error_code ec;
+    asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
+                      [&ec](std::error_code e, std::size_t) { ec = e; });
+    if (!run(kTimeout))
+      return asio::error::timed_out;
+    return ec;
+  }
+
+  // Reads exactly `size` bytes; asio::error::timed_out when they do not come in time.
+  std::error_code read(std::uint8_t* data, std::size_t size,
+                       std::chrono::milliseconds timeout = kTimeout) {
+    std::error_code ec;
+    asio::async_read(socket_, asio::buffer(data, size),
+                     [&ec](std::error_code e, std::size_t) { ec = e; });
+    if (!run(timeout))
+      return asio::error::timed_out;
+    return ec;
+  }
+
+  // Completes the handshake; returns the server's decoded hello and the decode result.
+  proto::Error hello(proto::ServerHello& reply, std::uint16_t version = proto::kVersion) {
+    const auto bytes = proto::encode(proto::ClientHello{version, 0});
+    if (write(bytes))
+      return proto::Error::kTruncated;
+    proto::ServerHelloBytes in{};
+    if (read(in.data(), in.size()))
+      return proto::Error::kTruncated;
+    return proto::decode(in, reply);
+  }
+
+  // The next whole message, checked as the viewer checks it; nothing on error or timeout.
+  std::optional<WireMessage> read_message(std::chrono::milliseconds timeout = kTimeout) {
+    proto::MessageHeaderBytes head{};
+    if (read(head.data(), head.size(), timeout))
+      return std::nullopt;
+    WireMessage m;
+    if (proto::decode(head, m.header, proto::kMaxFramePayload) != proto::Error::kNone) {
+      ADD_FAILURE() << "server sent a bad message header";
+      return std::nullopt;
+    }
+    m.payload.resize(m.header.length);
+    if (read(m.payload.data(), m.payload.size(), timeout))
+      return std::nullopt;
+    return m;
+  }
+
+  // The next Frame message, skipping pongs.
+  std::optional<WireMessage> read_frame(std::chrono::milliseconds timeout = kTimeout) {
+    for (;;) {
+      auto m = read_message(timeout);
+      if (!m || m->header.type == proto::MessageType::kFrame)
+        return m;
+    }
+  }
+
+  // Reads and discards until the server closes the connection. True when it did (end of
+  // stream or reset) within the timeout, false when it still held the connection open.
+  bool wait_closed(std::chrono::milliseconds timeout = kTimeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::array<std::uint8_t, 4096> sink{};
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left <= 0ms)
+        return false;
+      std::error_code ec;
+      socket_.async_read_some(asio::buffer(sink),
+                              [&ec](std::error_code e, std::size_t) { ec = e; });
+      if (!run(left))
+        return false;
+      if (ec == asio::error::eof || ec == asio::error::connection_reset)
+        return true;
+      if (ec)
+        return false;
+    }
+  }
+
+ private:
+  // Runs the pending operation. On timeout cancels it, lets its handler see the abort and
+  // returns false.
+  bool run(std::chrono::milliseconds timeout) {
+    io_.restart();
+    io_.run_for(timeout);
+    if (io_.stopped())
+      return true;
+    std::error_code ignored;
+    socket_.cancel(ignored);
+    io_.restart();
+    io_.run();
+    return false;
+  }
+
+  asio::io_context io_;
+  asio::ip::tcp::socket socket_;
+  bool connected_ = false;
+};
+
+}  // namespace camstream::testing
