@@ -1,4 +1,5 @@
 // main.cpp - camstreamd: wires source -> encoders -> hub -> server and runs the event loop.
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -20,19 +21,18 @@ namespace {
 
 std::string format_stats(const SourceStats& src, const EncoderStats& enc, const Hub& hub,
                          const ServerStats& srv) {
+  using ull = unsigned long long;
   const double avg_encode_ms = enc.encoded ? static_cast<double>(enc.encode_us_total) / 1000.0 /
                                                  static_cast<double>(enc.encoded)
                                            : 0;
-  char buf[320];
-  std::snprintf(
-      buf, sizeof buf,
-      "captured %llu, dropped %llu (encoders busy %llu), encoded %llu (%.2f ms each), "
-      "late %llu, clients %zu, frames sent %llu, skipped %llu",
-      static_cast<unsigned long long>(src.captured), static_cast<unsigned long long>(src.dropped),
-      static_cast<unsigned long long>(enc.refused), static_cast<unsigned long long>(enc.encoded),
-      avg_encode_ms, static_cast<unsigned long long>(hub.dropped_late()), srv.clients,
-      static_cast<unsigned long long>(srv.frames_sent),
-      static_cast<unsigned long long>(srv.frames_skipped));
+  char buf[400];
+  std::snprintf(buf, sizeof buf,
+                "captured %llu, dropped %llu (encoders busy %llu), encoded %llu (%.2f ms each), "
+                "failed %llu, late %llu; clients %zu, frames sent %llu, skipped %llu, "
+                "connections refused %llu",
+                ull{src.captured}, ull{src.dropped}, ull{enc.refused}, ull{enc.encoded},
+                avg_encode_ms, ull{enc.failed}, ull{hub.dropped_late()}, srv.clients,
+                ull{srv.frames_sent}, ull{srv.frames_skipped}, ull{srv.rejected});
   return buf;
 }
 
@@ -87,13 +87,11 @@ int main(int argc, char** argv) {
 
     asio::steady_timer stats_timer(io);
     std::function<void()> schedule_stats = [&] {
-      if (opt.stats_interval <= 0)
-        return;
+      if (opt.stats_interval <= 0) return;
       stats_timer.expires_after(
           std::chrono::milliseconds(static_cast<long>(opt.stats_interval * 1000)));
       stats_timer.async_wait([&](std::error_code ec) {
-        if (ec)
-          return;
+        if (ec) return;
         log::info(format_stats(source.stats(), encoders.stats(), hub, server.stats()));
         schedule_stats();
       });
@@ -102,8 +100,7 @@ int main(int argc, char** argv) {
 
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](std::error_code ec, int signo) {
-      if (ec)
-        return;
+      if (ec) return;
       log::info(std::string("stopping on ") + (signo == SIGINT ? "SIGINT" : "SIGTERM"));
       source.stop();
       encoders.stop();

@@ -8,11 +8,9 @@ namespace {
 
 std::optional<std::uint16_t> parse_port(std::string_view s) {
   unsigned value = 0;
-  if (s.empty() || s.size() > 5)
-    return std::nullopt;
+  if (s.empty() || s.size() > 5) return std::nullopt;
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (ec != std::errc() || ptr != s.data() + s.size() || value > 65535)
-    return std::nullopt;
+  if (ec != std::errc() || ptr != s.data() + s.size() || value > 65535) return std::nullopt;
   return static_cast<std::uint16_t>(value);
 }
 
@@ -66,11 +64,9 @@ std::optional<HostPort> parse_listen(std::string_view text, std::string& error) 
     return std::nullopt;
   }
   // A bare number is a port.
-  if (const auto port = parse_port(text))
-    return HostPort{"0.0.0.0", *port};
+  if (const auto port = parse_port(text)) return HostPort{"0.0.0.0", *port};
   std::string_view host, port;
-  if (!split(text, host, port, error))
-    return std::nullopt;
+  if (!split(text, host, port, error)) return std::nullopt;
   if (port.empty()) {
     error = "missing port: give PORT or HOST:PORT";
     return std::nullopt;
@@ -89,8 +85,7 @@ std::optional<HostPort> parse_target(std::string_view text, std::string& error) 
     error = "empty address";
     return std::nullopt;
   }
-  if (!split(text, host, port, error))
-    return std::nullopt;
+  if (!split(text, host, port, error)) return std::nullopt;
   if (host.empty()) {
     error = "missing host";
     return std::nullopt;

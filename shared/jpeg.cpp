@@ -20,8 +20,7 @@ tjhandle as_tj(void* h) {
 }  // namespace
 
 JpegEncoder::JpegEncoder() : handle_(tjInitCompress()) {
-  if (handle_ == nullptr)
-    throw std::bad_alloc();
+  if (handle_ == nullptr) throw std::bad_alloc();
 }
 
 JpegEncoder::~JpegEncoder() {
@@ -51,8 +50,7 @@ std::size_t JpegEncoder::compress(const Yuv420View& image, int quality, std::uin
 }
 
 JpegDecoder::JpegDecoder() : handle_(tjInitDecompress()) {
-  if (handle_ == nullptr)
-    throw std::bad_alloc();
+  if (handle_ == nullptr) throw std::bad_alloc();
 }
 
 JpegDecoder::~JpegDecoder() {
@@ -86,10 +84,8 @@ bool JpegDecoder::read_info(std::span<const std::uint8_t> jpeg, JpegInfo& info) 
 
 bool JpegDecoder::decode(std::span<const std::uint8_t> jpeg, Yuv420Image& out) {
   JpegInfo info;
-  if (!read_info(jpeg, info))
-    return false;
-  if (out.width() != info.width || out.height() != info.height)
-    out.resize(info.width, info.height);
+  if (!read_info(jpeg, info)) return false;
+  if (out.width() != info.width || out.height() != info.height) out.resize(info.width, info.height);
   const auto size = static_cast<unsigned long>(jpeg.size());
   // Warnings (such as a truncated stream) fail the frame: a half-grey picture is not shown.
   const int flags = TJFLAG_STOPONWARNING;
@@ -159,8 +155,7 @@ double psnr(const Yuv420View& a, const Yuv420View& b) {
   plane(a.y, a.y_stride, b.y, b.y_stride, a.width, a.height);
   plane(a.u, a.uv_stride, b.u, b.uv_stride, chroma_width(a.width), chroma_height(a.height));
   plane(a.v, a.uv_stride, b.v, b.uv_stride, chroma_width(a.width), chroma_height(a.height));
-  if (sse == 0)
-    return std::numeric_limits<double>::infinity();
+  if (sse == 0) return std::numeric_limits<double>::infinity();
   const double mse = sse / static_cast<double>(count);
   return 10.0 * std::log10(255.0 * 255.0 / mse);
 }

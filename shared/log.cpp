@@ -43,8 +43,7 @@ void set_program(std::string_view name) {
 }
 
 void write(Level l, std::string_view message) {
-  if (l < g_level.load())
-    return;
+  if (l < g_level.load()) return;
   std::lock_guard lock(g_mutex);
   std::string line;
   line.reserve(g_program.size() + message.size() + 16);
@@ -52,8 +51,7 @@ void write(Level l, std::string_view message) {
   std::size_t off = 0;
   while (off < line.size()) {
     const ssize_t n = ::write(STDERR_FILENO, line.data() + off, line.size() - off);
-    if (n <= 0)
-      break;
+    if (n <= 0) break;
     off += static_cast<std::size_t>(n);
   }
 }

@@ -130,29 +130,22 @@ std::array<std::uint8_t, kMessageHeaderSize + kPongPayloadSize> encode(const Pon
 }
 
 Error decode(std::span<const std::uint8_t> in, ClientHello& out) {
-  if (in.size() < kClientHelloSize)
-    return Error::kTruncated;
-  if (!has_magic(in.data()))
-    return Error::kBadMagic;
+  if (in.size() < kClientHelloSize) return Error::kTruncated;
+  if (!has_magic(in.data())) return Error::kBadMagic;
   out.version = get16(&in[4]);
   out.flags = get16(&in[6]);
-  if (out.version != kVersion)
-    return Error::kUnsupportedVersion;
-  if (out.flags != 0)
-    return Error::kBadField;
+  if (out.version != kVersion) return Error::kUnsupportedVersion;
+  if (out.flags != 0) return Error::kBadField;
   return Error::kNone;
 }
 
 Error decode(std::span<const std::uint8_t> in, ServerHello& out) {
-  if (in.size() < kServerHelloSize)
-    return Error::kTruncated;
-  if (!has_magic(in.data()))
-    return Error::kBadMagic;
+  if (in.size() < kServerHelloSize) return Error::kTruncated;
+  if (!has_magic(in.data())) return Error::kBadMagic;
   out.version = get16(&in[4]);
   const std::uint16_t status = get16(&in[6]);
   out.server_time_us = get64(&in[8]);
-  if (status > static_cast<std::uint16_t>(HelloStatus::kVersionMismatch))
-    return Error::kBadField;
+  if (status > static_cast<std::uint16_t>(HelloStatus::kVersionMismatch)) return Error::kBadField;
   out.status = static_cast<HelloStatus>(status);
   if (out.version != kVersion || out.status == HelloStatus::kVersionMismatch) {
     return Error::kUnsupportedVersion;
@@ -161,39 +154,32 @@ Error decode(std::span<const std::uint8_t> in, ServerHello& out) {
 }
 
 Error decode(std::span<const std::uint8_t> in, MessageHeader& out, std::uint32_t max_payload) {
-  if (in.size() < kMessageHeaderSize)
-    return Error::kTruncated;
+  if (in.size() < kMessageHeaderSize) return Error::kTruncated;
   const std::uint8_t type = in[0];
   if (type < static_cast<std::uint8_t>(MessageType::kFrame) ||
       type > static_cast<std::uint8_t>(MessageType::kPong)) {
     return Error::kUnknownType;
   }
-  if (in[1] != 0 || get16(&in[2]) != 0)
-    return Error::kBadField;
+  if (in[1] != 0 || get16(&in[2]) != 0) return Error::kBadField;
   out.type = static_cast<MessageType>(type);
   out.length = get32(&in[4]);
-  if (out.length > max_payload)
-    return Error::kLengthOverBound;
+  if (out.length > max_payload) return Error::kLengthOverBound;
   switch (out.type) {
     case MessageType::kFrame:
-      if (out.length < kFrameHeaderSize)
-        return Error::kBadLength;
+      if (out.length < kFrameHeaderSize) return Error::kBadLength;
       break;
     case MessageType::kPing:
-      if (out.length != kPingPayloadSize)
-        return Error::kBadLength;
+      if (out.length != kPingPayloadSize) return Error::kBadLength;
       break;
     case MessageType::kPong:
-      if (out.length != kPongPayloadSize)
-        return Error::kBadLength;
+      if (out.length != kPongPayloadSize) return Error::kBadLength;
       break;
   }
   return Error::kNone;
 }
 
 Error decode_frame_payload(std::span<const std::uint8_t> in, FrameHeader& out) {
-  if (in.size() < kFrameHeaderSize)
-    return Error::kTruncated;
+  if (in.size() < kFrameHeaderSize) return Error::kTruncated;
   const std::uint8_t* p = in.data();
   out.seq = get64(p);
   out.capture_us = get64(p + 8);
@@ -201,38 +187,29 @@ Error decode_frame_payload(std::span<const std::uint8_t> in, FrameHeader& out) {
   out.height = get16(p + 18);
   const std::uint8_t sub = p[20];
   out.jpeg_size = get32(p + 24);
-  if (p[21] != 0 || p[22] != 0 || p[23] != 0)
-    return Error::kBadField;
-  if (sub > static_cast<std::uint8_t>(Subsampling::k411))
-    return Error::kBadField;
+  if (p[21] != 0 || p[22] != 0 || p[23] != 0) return Error::kBadField;
+  if (sub > static_cast<std::uint8_t>(Subsampling::k411)) return Error::kBadField;
   out.subsampling = static_cast<Subsampling>(sub);
   if (out.width == 0 || out.height == 0 || out.width > kMaxDimension ||
       out.height > kMaxDimension) {
     return Error::kBadField;
   }
-  if (out.jpeg_size > kMaxJpegBytes)
-    return Error::kLengthOverBound;
-  if (in.size() - kFrameHeaderSize < out.jpeg_size)
-    return Error::kTruncated;
-  if (in.size() - kFrameHeaderSize > out.jpeg_size)
-    return Error::kBadLength;
+  if (out.jpeg_size > kMaxJpegBytes) return Error::kLengthOverBound;
+  if (in.size() - kFrameHeaderSize < out.jpeg_size) return Error::kTruncated;
+  if (in.size() - kFrameHeaderSize > out.jpeg_size) return Error::kBadLength;
   return Error::kNone;
 }
 
 Error decode_ping_payload(std::span<const std::uint8_t> in, Ping& out) {
-  if (in.size() < kPingPayloadSize)
-    return Error::kTruncated;
-  if (in.size() > kPingPayloadSize)
-    return Error::kBadLength;
+  if (in.size() < kPingPayloadSize) return Error::kTruncated;
+  if (in.size() > kPingPayloadSize) return Error::kBadLength;
   out.client_time_us = get64(in.data());
   return Error::kNone;
 }
 
 Error decode_pong_payload(std::span<const std::uint8_t> in, Pong& out) {
-  if (in.size() < kPongPayloadSize)
-    return Error::kTruncated;
-  if (in.size() > kPongPayloadSize)
-    return Error::kBadLength;
+  if (in.size() < kPongPayloadSize) return Error::kTruncated;
+  if (in.size() > kPongPayloadSize) return Error::kBadLength;
   out.client_time_us = get64(in.data());
   out.server_time_us = get64(in.data() + 8);
   return Error::kNone;

@@ -51,8 +51,7 @@ void draw(std::uint8_t* luma, int stride, int width, int height, std::uint32_t v
 }
 
 std::optional<std::uint32_t> read(const std::uint8_t* luma, int stride, int width, int height) {
-  if (width < kMinWidth || height < kMinHeight)
-    return std::nullopt;
+  if (width < kMinWidth || height < kMinHeight) return std::nullopt;
   const Layout l = layout_for(width, height);
   std::uint32_t rows[2] = {0, 0};
   for (int row = 0; row < 2; ++row) {
@@ -61,8 +60,7 @@ std::optional<std::uint32_t> read(const std::uint8_t* luma, int stride, int widt
                   (cell_on(luma, stride, l.x0 + i * l.cell, l.y0 + row * l.cell, l.cell) ? 1u : 0u);
     }
   }
-  if (rows[0] != ~rows[1])
-    return std::nullopt;
+  if (rows[0] != ~rows[1]) return std::nullopt;
   return rows[0];
 }
 

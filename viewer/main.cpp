@@ -1,5 +1,6 @@
 // main.cpp - camview: network thread -> mailbox -> decode -> SDL display (or none).
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -44,12 +45,15 @@ class Viewer {
   Viewer(const ViewerOptions& opt, ViewerConnection& conn, FrameMailbox& mailbox)
       : opt_(opt), conn_(conn), mailbox_(mailbox), stats_(monotonic_us()) {}
 
-  // Decodes the frame; returns false when the program should stop (enough frames).
-  bool consume(const ReceivedFrame& frame) {
+  enum class Outcome { kShow, kShowAndStop, kSkip };
+
+  // Decodes the frame. kSkip: it could not be decoded and image() holds nothing to show;
+  // kShowAndStop: the last of --frames N.
+  Outcome consume(const ReceivedFrame& frame) {
     if (!decoder_.decode(frame)) {
       log::warn("skipping frame " + std::to_string(frame.header.seq) +
                 ": cannot decode its JPEG (" + decoder_.error() + ")");
-      return true;
+      return Outcome::kSkip;
     }
     const std::uint64_t decoded_us = monotonic_us();
     std::int64_t offset = 0;
@@ -58,24 +62,23 @@ class Viewer {
       latency = static_cast<std::int64_t>(decoded_us) -
                 (static_cast<std::int64_t>(frame.header.capture_us) - offset);
     }
-    stats_.frame(frame.header.seq, latency);
+    stats_.frame(latency);
     last_seq_ = frame.header.seq;
     const Yuv420Image& img = decoder_.image();
     width_ = img.width();
     height_ = img.height();
-    if (opt_.check_pattern)
-      check(frame.header.seq, img);
+    if (opt_.check_pattern) check(frame.header.seq, img);
     ++decoded_;
-    return opt_.frames == 0 || decoded_ < opt_.frames;
+    return opt_.frames != 0 && decoded_ >= opt_.frames ? Outcome::kShowAndStop : Outcome::kShow;
   }
 
   // Called often; prints and returns a summary once a second.
   std::optional<WindowFigures> tick() {
     const std::uint64_t now = monotonic_us();
-    if (now - last_roll_us_ < 1000000)
-      return std::nullopt;
+    if (now - last_roll_us_ < 1000000) return std::nullopt;
     last_roll_us_ = now;
-    WindowFigures f = stats_.roll(now, conn_.bytes_received(), mailbox_.skipped());
+    WindowFigures f =
+        stats_.roll(now, conn_.bytes_received(), mailbox_.skipped(), conn_.frames_lost());
     if (opt_.print_fps) {
       std::printf("%s\n", ViewerStats::format(f).c_str());
       std::fflush(stdout);
@@ -134,8 +137,7 @@ int finish(const Viewer& viewer, const FrameMailbox& mailbox, bool enough) {
                " frames failed the pattern check");
     return kExitPattern;
   }
-  if (enough || g_interrupted.load())
-    return kExitOk;
+  if (enough || g_interrupted.load()) return kExitOk;
   if (mailbox.closed_with_error()) {
     log::error(mailbox.reason());
     return kExitStream;
@@ -150,13 +152,12 @@ int run_headless(const ViewerOptions& opt, FrameMailbox& mailbox) {
   bool enough = false;
   while (!g_interrupted.load()) {
     auto frame = mailbox.wait_take(std::chrono::milliseconds(100));
-    if (frame && !viewer.consume(*frame)) {
+    if (frame && viewer.consume(*frame) == Viewer::Outcome::kShowAndStop) {
       enough = true;
       break;
     }
     viewer.tick();
-    if (!frame && mailbox.closed())
-      break;
+    if (!frame && mailbox.closed()) break;
   }
   conn.stop();
   return finish(viewer, mailbox, enough);
@@ -180,7 +181,8 @@ int run_window(const ViewerOptions& opt, FrameMailbox& mailbox) {
     if (!event_pending.exchange(true)) {
       SDL_Event e{};
       e.type = frame_event;
-      SDL_PushEvent(&e);
+      // A full queue must not leave the flag set, or no frame would ever wake the loop again.
+      if (SDL_PushEvent(&e) != 1) event_pending.store(false);
     }
   });
   Viewer viewer(opt, conn, mailbox);
@@ -189,6 +191,19 @@ int run_window(const ViewerOptions& opt, FrameMailbox& mailbox) {
 
   bool enough = false;
   bool quit = false;
+  // Takes the newest frame, if any, through decode to the screen; false on a display error.
+  const auto show_next = [&]() {
+    auto frame = mailbox.take();
+    if (!frame) return true;
+    const Viewer::Outcome outcome = viewer.consume(*frame);
+    if (outcome == Viewer::Outcome::kSkip) return true;
+    if (outcome == Viewer::Outcome::kShowAndStop) enough = true;
+    if (!display.show(viewer.image().view(), error)) {
+      log::error(error);
+      return false;
+    }
+    return true;
+  };
   while (!quit && !enough && !g_interrupted.load()) {
     SDL_Event e;
     if (SDL_WaitEventTimeout(&e, 100)) {
@@ -200,23 +215,20 @@ int run_window(const ViewerOptions& opt, FrameMailbox& mailbox) {
           display.redraw();
         } else if (e.type == frame_event) {
           event_pending.store(false);
-          if (auto frame = mailbox.take()) {
-            if (!viewer.consume(*frame))
-              enough = true;
-            if (!display.show(viewer.image().view(), error)) {
-              log::error(error);
-              conn.stop();
-              return kExitStream;
-            }
+          if (!show_next()) {
+            conn.stop();
+            return kExitStream;
           }
         }
       } while (SDL_PollEvent(&e));
     }
-    if (viewer.tick())
-      display.set_title(viewer.title());
+    if (viewer.tick()) display.set_title(viewer.title());
     if (mailbox.closed() && !enough) {
-      if (auto frame = mailbox.take())
-        continue;
+      // The stream is over; the last frame that arrived still gets shown.
+      if (!show_next()) {
+        conn.stop();
+        return kExitStream;
+      }
       break;
     }
   }
@@ -250,8 +262,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0)
-      return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);
     std::cerr << "camview: error: ";
     app.exit(e);
     return kExitUsage;

@@ -6,18 +6,13 @@
 
 namespace camstream {
 
-void ViewerStats::frame(std::uint64_t seq, std::int64_t latency_us) {
+void ViewerStats::frame(std::int64_t latency_us) {
   ++frames_;
-  if (have_seq_ && seq > last_seq_ + 1)
-    lost_ += seq - last_seq_ - 1;
-  have_seq_ = true;
-  last_seq_ = seq;
-  if (latency_us >= 0)
-    latencies_.push_back(latency_us);
+  if (latency_us >= 0) latencies_.push_back(latency_us);
 }
 
 WindowFigures ViewerStats::roll(std::uint64_t now_us, std::uint64_t bytes_total,
-                                std::uint64_t skipped_total) {
+                                std::uint64_t skipped_total, std::uint64_t lost_total) {
   WindowFigures f;
   f.seconds = static_cast<double>(now_us - window_start_us_) / 1e6;
   if (f.seconds > 0) {
@@ -25,7 +20,7 @@ WindowFigures ViewerStats::roll(std::uint64_t now_us, std::uint64_t bytes_total,
     f.kbit_per_s = static_cast<double>(bytes_total - bytes_at_start_) * 8 / 1000 / f.seconds;
   }
   f.skipped = skipped_total - skipped_at_start_;
-  f.lost = lost_;
+  f.lost = lost_total - lost_at_start_;
   if (!latencies_.empty()) {
     std::sort(latencies_.begin(), latencies_.end());
     const auto at = [&](double q) {
@@ -38,7 +33,7 @@ WindowFigures ViewerStats::roll(std::uint64_t now_us, std::uint64_t bytes_total,
   }
   window_start_us_ = now_us;
   frames_ = 0;
-  lost_ = 0;
+  lost_at_start_ = lost_total;
   bytes_at_start_ = bytes_total;
   skipped_at_start_ = skipped_total;
   latencies_.clear();

@@ -14,7 +14,7 @@ namespace camstream {
 const TestPattern::Yuv TestPattern::kBars[8] = {
     {255, 128, 128},  // white
     {226, 1, 149},    // yellow
-    {179, 170, 1},    // cyan
+    {179, 171, 1},    // cyan
     {150, 44, 21},    // green
     {105, 212, 235},  // magenta
     {76, 85, 255},    // red
@@ -48,8 +48,7 @@ int TestPattern::bars_height(int height) {
 }
 
 int TestPattern::bar_left(int width, int i) {
-  if (i >= 8)
-    return width;
+  if (i >= 8) return width;
   return (width * i / 8) / 16 * 16;
 }
 
@@ -105,8 +104,7 @@ void TestPattern::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  if (thread_.joinable())
-    thread_.join();
+  if (thread_.joinable()) thread_.join();
 }
 
 std::string TestPattern::describe() const {
@@ -128,17 +126,14 @@ void TestPattern::run(FrameSink& sink) {
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      if (paced)
-        wake_.wait_until(lock, next, [this] { return stopping_; });
-      if (stopping_)
-        return;
+      if (paced) wake_.wait_until(lock, next, [this] { return stopping_; });
+      if (stopping_) return;
     }
     if (paced) {
       next += period;
       // After a stall, keep the rate rather than burst to catch up.
       const auto now = Clock::now();
-      if (next < now)
-        next = now + period;
+      if (next < now) next = now + period;
     }
 
     std::unique_ptr<Yuv420Image> image;
@@ -171,8 +166,7 @@ void TestPattern::run(FrameSink& sink) {
       std::lock_guard lock(pool->mutex);
       pool->free.emplace_back(img);
     });
-    if (!sink.offer(std::move(frame)))
-      dropped_.fetch_add(1, std::memory_order_relaxed);
+    if (!sink.offer(std::move(frame))) dropped_.fetch_add(1, std::memory_order_relaxed);
   }
 }
 

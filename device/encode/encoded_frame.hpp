@@ -6,14 +6,15 @@
 #include <memory>
 #include <span>
 
+#include "device/encode/jpeg_buffer.hpp"
 #include "shared/protocol.hpp"
 
 namespace camstream {
 
 struct EncodedFrame {
-  proto::FrameHeader header;             // seq, capture time, size, subsampling, JPEG length
-  proto::FramePrefixBytes prefix;        // the native message bytes that precede the JPEG
-  std::unique_ptr<std::uint8_t[]> data;  // the JPEG, written once by the encoder
+  proto::FrameHeader header;       // seq, capture time, size, subsampling, JPEG length
+  proto::FramePrefixBytes prefix;  // the native message bytes that precede the JPEG
+  JpegBuffer data;                 // the JPEG, written once by the encoder
   std::uint64_t encode_start_us = 0;
   std::uint64_t encode_end_us = 0;
 

@@ -1,6 +1,7 @@
 // encoder_pool.cpp - the worker threads and the hand-off from capture.
 #include "device/encode/encoder_pool.hpp"
 
+#include <new>
 #include <string>
 
 #include "shared/clock.hpp"
@@ -60,12 +61,10 @@ void EncoderPool::run() {
     RawFramePtr raw;
     {
       std::unique_lock lock(mutex_);
-      if (busy)
-        ++idle_;
+      if (busy) ++idle_;
       busy = false;
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (stopping_)
-        return;
+      if (stopping_) return;
       raw = std::move(queue_.front());
       queue_.pop_front();
       --idle_;
@@ -75,10 +74,16 @@ void EncoderPool::run() {
     const Yuv420View& in = raw->planes;
     const std::size_t capacity = JpegEncoder::max_size(in.width, in.height);
     auto frame = std::make_shared<EncodedFrame>();
-    // Default-initialised: only the bytes the encoder writes are ever touched.
-    frame->data.reset(new std::uint8_t[capacity]);
+    try {
+      frame->data = JpegBuffer(capacity);
+    } catch (const std::bad_alloc&) {
+      failed_.fetch_add(1, std::memory_order_relaxed);
+      log::warn("frame " + std::to_string(raw->seq) + " not encoded: out of memory");
+      continue;
+    }
     frame->encode_start_us = monotonic_us();
     const std::size_t size = encoder.compress(in, quality_, frame->data.get(), capacity);
+    frame->data.shrink_to(size);
     frame->encode_end_us = monotonic_us();
     frame->header.seq = raw->seq;
     frame->header.capture_us = raw->capture_us;

@@ -24,7 +24,7 @@ bool looks_like_http(std::span<const std::uint8_t> b) {
 }  // namespace
 
 Connection::Connection(asio::ip::tcp::socket socket, Server& server)
-    : socket_(std::move(socket)), handshake_timer_(socket_.get_executor()), server_(server) {
+    : socket_(std::move(socket)), deadline_(socket_.get_executor()), server_(server) {
   asio::error_code ec;
   const auto ep = socket_.remote_endpoint(ec);
   peer_ =
@@ -38,17 +38,27 @@ void Connection::start(EncodedFramePtr latest) {
   pending_ = std::move(latest);  // a new client gets the current picture at once
 
   auto self = shared_from_this();
-  handshake_timer_.expires_after(server_.limits_.handshake_timeout);
-  handshake_timer_.async_wait([self](std::error_code e) {
-    if (!e && !self->streaming_)
-      self->close("said nothing recognisable in time");
-  });
+  deadline_.expires_after(server_.limits_.handshake_timeout);
+  wait_deadline();
   asio::async_read(socket_, asio::buffer(hello_.data(), kSniffBytes),
                    [self](std::error_code e, std::size_t) {
-                     if (e)
-                       return self->close("left before the handshake");
+                     if (e) return self->close("left before the handshake");
                      self->on_sniffed();
                    });
+}
+
+void Connection::wait_deadline() {
+  auto self = shared_from_this();
+  deadline_.async_wait([self](std::error_code e) {
+    if (e || self->closed_) return;
+    // Re-armed after this wait completed: not expired after all.
+    if (self->deadline_.expiry() > asio::steady_timer::clock_type::now()) return;
+    self->close(self->streaming_
+                    ? "stalled: a frame took longer than " +
+                          std::to_string(self->server_.limits_.write_timeout.count() / 1000) +
+                          " s to send"
+                    : "said nothing recognisable in time");
+  });
 }
 
 void Connection::on_sniffed() {
@@ -58,13 +68,11 @@ void Connection::on_sniffed() {
     asio::async_read(socket_,
                      asio::buffer(hello_.data() + kSniffBytes, hello_.size() - kSniffBytes),
                      [self](std::error_code e, std::size_t) {
-                       if (e)
-                         return self->close("left during the handshake");
+                       if (e) return self->close("left during the handshake");
                        self->on_hello();
                      });
     return;
   }
-  ++server_.stats_.rejected;
   if (looks_like_http(first)) {
     const std::string body =
         "This port speaks the native camstream protocol; watch it with: camview HOST:PORT\r\n";
@@ -74,7 +82,7 @@ void Connection::on_sniffed() {
         std::to_string(body.size()) + "\r\n\r\n" + body;
     const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(reply_.data()),
                                               reply_.size());
-    reply_and_close(bytes, "spoke HTTP, which this version does not serve");
+    reply_and_close(bytes, "spoke HTTP, which this version does not serve", true);
     return;
   }
   close("spoke neither the camstream protocol nor HTTP");
@@ -83,31 +91,29 @@ void Connection::on_sniffed() {
 void Connection::on_hello() {
   proto::ClientHello hello;
   const proto::Error err = proto::decode(hello_, hello);
-  ++server_.stats_.rejected;  // undone below when the handshake succeeds
   if (err == proto::Error::kUnsupportedVersion) {
     hello_reply_ = proto::encode(
         proto::ServerHello{proto::kVersion, proto::HelloStatus::kVersionMismatch, monotonic_us()});
-    reply_and_close(hello_reply_, "speaks protocol version " + std::to_string(hello.version) +
-                                      ", this camstreamd speaks version " +
-                                      std::to_string(proto::kVersion) +
-                                      "; use camview and camstreamd of the same release");
+    reply_and_close(hello_reply_,
+                    "speaks protocol version " + std::to_string(hello.version) +
+                        ", this camstreamd speaks version " + std::to_string(proto::kVersion) +
+                        "; use camview and camstreamd of the same release",
+                    false);
     return;
   }
   if (err != proto::Error::kNone)
     return close(std::string("bad hello: ") + std::string(proto::describe(err)));
-  --server_.stats_.rejected;
 
   hello_reply_ =
       proto::encode(proto::ServerHello{proto::kVersion, proto::HelloStatus::kOk, monotonic_us()});
-  handshake_timer_.cancel();
+  deadline_.cancel();
   streaming_ = true;
   writing_ = true;
   log::info("client " + peer_ + " connected");
   auto self = shared_from_this();
   asio::async_write(socket_, asio::buffer(hello_reply_), [self](std::error_code e, std::size_t) {
     self->writing_ = false;
-    if (e)
-      return self->close("write failed: " + e.message());
+    if (e) return self->close("write failed: " + e.message());
     self->write_next();
   });
   read_header();
@@ -116,8 +122,7 @@ void Connection::on_hello() {
 void Connection::read_header() {
   auto self = shared_from_this();
   asio::async_read(socket_, asio::buffer(header_in_), [self](std::error_code e, std::size_t) {
-    if (e)
-      return self->close(e == asio::error::eof ? "disconnected" : e.message());
+    if (e) return self->close(e == asio::error::eof ? "disconnected" : e.message());
     const proto::Error err =
         proto::decode(self->header_in_, self->current_, proto::kMaxControlPayload);
     if (err != proto::Error::kNone) {
@@ -136,8 +141,7 @@ void Connection::read_payload() {
   // current_.length was checked against kMaxControlPayload, the size of payload_in_.
   asio::async_read(socket_, asio::buffer(payload_in_.data(), current_.length),
                    [self](std::error_code e, std::size_t) {
-                     if (e)
-                       return self->close("disconnected mid-message");
+                     if (e) return self->close("disconnected mid-message");
                      self->on_message();
                    });
 }
@@ -158,22 +162,21 @@ void Connection::on_message() {
 }
 
 void Connection::deliver(const EncodedFramePtr& frame) {
-  if (closed_ || !frame)
-    return;
-  if (sent_any_ && frame->header.seq <= last_seq_sent_)
-    return;
-  if (pending_) {
+  if (closed_ || !frame) return;
+  if (sent_any_ && frame->header.seq <= last_seq_sent_) return;
+  if (pending_ && frame->header.seq <= pending_->header.seq) return;
+  // Before the handshake the slot only keeps the newest picture for the first write; the
+  // client has not missed anything yet.
+  if (pending_ && streaming_) {
     ++frames_skipped_;
     ++server_.stats_.frames_skipped;
   }
   pending_ = frame;
-  if (streaming_)
-    write_next();
+  if (streaming_) write_next();
 }
 
 void Connection::write_next() {
-  if (writing_ || closed_)
-    return;
+  if (writing_ || closed_) return;
   auto self = shared_from_this();
   if (!pongs_.empty()) {
     pong_out_ = pongs_.front();
@@ -181,22 +184,23 @@ void Connection::write_next() {
     writing_ = true;
     asio::async_write(socket_, asio::buffer(pong_out_), [self](std::error_code e, std::size_t) {
       self->writing_ = false;
-      if (e)
-        return self->close("write failed: " + e.message());
+      if (e) return self->close("write failed: " + e.message());
       self->write_next();
     });
     return;
   }
-  if (!pending_)
-    return;
+  if (!pending_) return;
   in_flight_ = std::move(pending_);
   pending_.reset();
   writing_ = true;
   const std::array<asio::const_buffer, 2> buffers{
       asio::buffer(in_flight_->prefix),
       asio::buffer(in_flight_->jpeg().data(), in_flight_->jpeg().size())};
+  deadline_.expires_after(server_.limits_.write_timeout);
+  wait_deadline();
   asio::async_write(socket_, buffers, [self](std::error_code e, std::size_t) {
     self->writing_ = false;
+    self->deadline_.cancel();
     if (e)
       return self->close(e == asio::error::broken_pipe || e == asio::error::connection_reset
                              ? "disconnected"
@@ -210,19 +214,36 @@ void Connection::write_next() {
   });
 }
 
-void Connection::reply_and_close(std::span<const std::uint8_t> bytes, const std::string& reason) {
+void Connection::reply_and_close(std::span<const std::uint8_t> bytes, const std::string& reason,
+                                 bool drain) {
   auto self = shared_from_this();
   writing_ = true;
   asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
-                    [self, reason](std::error_code, std::size_t) { self->close(reason); });
+                    [self, reason, drain](std::error_code e, std::size_t) {
+                      if (e || !drain) return self->close(reason);
+                      // Closing with unread request bytes would send a reset that can destroy
+                      // the answer in flight: end our side, then drain until the peer closes
+                      // or the handshake timer (still running) gives up on it.
+                      asio::error_code ignored;
+                      self->socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+                      self->drain(reason);
+                    });
+}
+
+void Connection::drain(const std::string& reason) {
+  auto self = shared_from_this();
+  socket_.async_read_some(asio::buffer(payload_in_),
+                          [self, reason](std::error_code e, std::size_t) {
+                            if (e) return self->close(reason);
+                            self->drain(reason);
+                          });
 }
 
 void Connection::close(const std::string& reason) {
-  if (closed_)
-    return;
+  if (closed_) return;
   closed_ = true;
   asio::error_code ec;
-  handshake_timer_.cancel();
+  deadline_.cancel();
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   pending_.reset();
@@ -230,6 +251,7 @@ void Connection::close(const std::string& reason) {
     log::info("client " + peer_ + " left (" + reason + "): " + std::to_string(frames_sent_) +
               " frames sent, " + std::to_string(frames_skipped_) + " skipped");
   } else {
+    ++server_.stats_.rejected;
     log::info("client " + peer_ + " refused: " + reason);
   }
   server_.remove(shared_from_this());

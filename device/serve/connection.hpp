@@ -31,16 +31,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const std::string& peer() const { return peer_; }
 
  private:
+  void wait_deadline();
   void on_sniffed();
   void on_hello();
   void read_header();
   void read_payload();
   void on_message();
   void write_next();
-  void reply_and_close(std::span<const std::uint8_t> bytes, const std::string& reason);
+  // Writes a last answer and closes. With `drain`, first reads what the peer still sends (an
+  // HTTP request's remaining lines) so that closing does not reset the answer away.
+  void reply_and_close(std::span<const std::uint8_t> bytes, const std::string& reason, bool drain);
+  void drain(const std::string& reason);
 
   asio::ip::tcp::socket socket_;
-  asio::steady_timer handshake_timer_;
+  asio::steady_timer deadline_;  // the handshake's, then each frame write's
   Server& server_;
   std::string peer_;
   bool streaming_ = false;

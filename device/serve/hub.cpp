@@ -18,8 +18,7 @@ void Hub::publish(EncodedFramePtr frame) {
   }
   latest_ = frame;
   published_.fetch_add(1, std::memory_order_relaxed);
-  if (listener_)
-    listener_(latest_);
+  if (listener_) listener_(latest_);
 }
 
 EncodedFramePtr Hub::latest() const {

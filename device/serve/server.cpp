@@ -27,14 +27,10 @@ bool Server::listen(const HostPort& where, std::string& error) {
   const asio::ip::tcp::endpoint endpoint(address, where.port);
   const std::string what = "cannot listen on " + to_string(where) + ": ";
   acceptor_.open(endpoint.protocol(), ec);
-  if (!ec)
-    acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
-  if (!ec)
-    acceptor_.bind(endpoint, ec);
-  if (!ec)
-    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (!ec)
-    return true;
+  if (!ec) acceptor_.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec) return true;
   if (ec == asio::error::address_in_use) {
     error = what +
             "the port is already in use (is another camstreamd running?); choose another "
@@ -53,8 +49,7 @@ bool Server::listen(const HostPort& where, std::string& error) {
 HostPort Server::local_address() const {
   asio::error_code ec;
   const auto ep = acceptor_.local_endpoint(ec);
-  if (ec)
-    return {};
+  if (ec) return {};
   return HostPort{ep.address().to_string(), ep.port()};
 }
 
@@ -63,8 +58,7 @@ void Server::start() {
 }
 
 void Server::stop() {
-  if (stopped_)
-    return;
+  if (stopped_) return;
   stopped_ = true;
   asio::error_code ec;
   acceptor_.close(ec);
@@ -77,8 +71,7 @@ void Server::stop() {
 
 void Server::accept() {
   acceptor_.async_accept([this](std::error_code ec, asio::ip::tcp::socket socket) {
-    if (stopped_ || ec == asio::error::operation_aborted)
-      return;
+    if (stopped_ || ec == asio::error::operation_aborted) return;
     if (ec) {
       // Out of file descriptors and the like: say so, keep serving those we have.
       log::warn(std::string("accept failed: ") + ec.message());
@@ -103,8 +96,7 @@ void Server::remove(const std::shared_ptr<Connection>& c) {
 }
 
 void Server::deliver(const EncodedFramePtr& frame) {
-  if (stopped_)
-    return;
+  if (stopped_) return;
   for (const auto& c : connections_)
     c->deliver(frame);
 }

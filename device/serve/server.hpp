@@ -19,6 +19,9 @@ class Connection;
 struct ServerLimits {
   // A new connection must say which protocol it speaks within this time.
   std::chrono::milliseconds handshake_timeout{5000};
+  // A client whose socket takes one frame for longer than this is disconnected: it holds a
+  // frame in memory and is not watching anything live anyway.
+  std::chrono::milliseconds write_timeout{30000};
   int max_clients = 256;
 };
 

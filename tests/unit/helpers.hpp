@@ -1,12 +1,17 @@
 // helpers.hpp - shared by the unit tests: encoded test frames and a loopback client with timeouts.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include <asio.hpp>
@@ -14,6 +19,8 @@
 
 #include "device/capture/test_pattern.hpp"
 #include "device/encode/encoded_frame.hpp"
+#include "device/serve/hub.hpp"
+#include "device/serve/server.hpp"
 #include "shared/jpeg.hpp"
 #include "shared/protocol.hpp"
 #include "shared/yuv.hpp"
@@ -33,7 +40,7 @@ inline EncodedFramePtr make_encoded_frame(std::uint64_t seq, int width = 320, in
   JpegEncoder encoder;
   const std::size_t capacity = JpegEncoder::max_size(width, height);
   auto frame = std::make_shared<EncodedFrame>();
-  frame->data.reset(new std::uint8_t[capacity]);
+  frame->data = JpegBuffer(capacity);
   const std::size_t size = encoder.compress(image.view(), quality, frame->data.get(), capacity);
   EXPECT_GT(size, 0u) << encoder.error();
   frame->header.seq = seq;
@@ -42,6 +49,20 @@ inline EncodedFramePtr make_encoded_frame(std::uint64_t seq, int width = 320, in
   frame->header.height = static_cast<std::uint16_t>(height);
   frame->header.subsampling = proto::Subsampling::k420;
   frame->header.jpeg_size = static_cast<std::uint32_t>(size);
+  frame->prefix = proto::encode_frame_prefix(frame->header);
+  return frame;
+}
+
+// A frame whose "JPEG" is `size` filler bytes: enough for the server, which never decodes.
+inline EncodedFramePtr make_filler_frame(std::uint64_t seq, std::uint32_t size) {
+  auto frame = std::make_shared<EncodedFrame>();
+  frame->data = JpegBuffer(size);
+  std::fill_n(frame->data.get(), size, static_cast<std::uint8_t>(seq));
+  frame->header.seq = seq;
+  frame->header.capture_us = 1000 + seq;
+  frame->header.width = 1920;
+  frame->header.height = 1080;
+  frame->header.jpeg_size = size;
   frame->prefix = proto::encode_frame_prefix(frame->header);
   return frame;
 }
@@ -69,8 +90,7 @@ class LoopbackClient {
     std::error_code ec;
     asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
                       [&ec](std::error_code e, std::size_t) { ec = e; });
-    if (!run(kTimeout))
-      return asio::error::timed_out;
+    if (!run(kTimeout)) return asio::error::timed_out;
     return ec;
   }
 
@@ -80,35 +100,30 @@ class LoopbackClient {
     std::error_code ec;
     asio::async_read(socket_, asio::buffer(data, size),
                      [&ec](std::error_code e, std::size_t) { ec = e; });
-    if (!run(timeout))
-      return asio::error::timed_out;
+    if (!run(timeout)) return asio::error::timed_out;
     return ec;
   }
 
   // Completes the handshake; returns the server's decoded hello and the decode result.
   proto::Error hello(proto::ServerHello& reply, std::uint16_t version = proto::kVersion) {
     const auto bytes = proto::encode(proto::ClientHello{version, 0});
-    if (write(bytes))
-      return proto::Error::kTruncated;
+    if (write(bytes)) return proto::Error::kTruncated;
     proto::ServerHelloBytes in{};
-    if (read(in.data(), in.size()))
-      return proto::Error::kTruncated;
+    if (read(in.data(), in.size())) return proto::Error::kTruncated;
     return proto::decode(in, reply);
   }
 
   // The next whole message, checked as the viewer checks it; nothing on error or timeout.
   std::optional<WireMessage> read_message(std::chrono::milliseconds timeout = kTimeout) {
     proto::MessageHeaderBytes head{};
-    if (read(head.data(), head.size(), timeout))
-      return std::nullopt;
+    if (read(head.data(), head.size(), timeout)) return std::nullopt;
     WireMessage m;
     if (proto::decode(head, m.header, proto::kMaxFramePayload) != proto::Error::kNone) {
       ADD_FAILURE() << "server sent a bad message header";
       return std::nullopt;
     }
     m.payload.resize(m.header.length);
-    if (read(m.payload.data(), m.payload.size(), timeout))
-      return std::nullopt;
+    if (read(m.payload.data(), m.payload.size(), timeout)) return std::nullopt;
     return m;
   }
 
@@ -116,9 +131,14 @@ class LoopbackClient {
   std::optional<WireMessage> read_frame(std::chrono::milliseconds timeout = kTimeout) {
     for (;;) {
       auto m = read_message(timeout);
-      if (!m || m->header.type == proto::MessageType::kFrame)
-        return m;
+      if (!m || m->header.type == proto::MessageType::kFrame) return m;
     }
+  }
+
+  // Closes our end, as a client that goes away does.
+  void close() {
+    std::error_code ignored;
+    socket_.close(ignored);
   }
 
   // Reads and discards until the server closes the connection. True when it did (end of
@@ -129,17 +149,13 @@ class LoopbackClient {
     for (;;) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
-      if (left <= 0ms)
-        return false;
+      if (left <= 0ms) return false;
       std::error_code ec;
       socket_.async_read_some(asio::buffer(sink),
                               [&ec](std::error_code e, std::size_t) { ec = e; });
-      if (!run(left))
-        return false;
-      if (ec == asio::error::eof || ec == asio::error::connection_reset)
-        return true;
-      if (ec)
-        return false;
+      if (!run(left)) return false;
+      if (ec == asio::error::eof || ec == asio::error::connection_reset) return true;
+      if (ec) return false;
     }
   }
 
@@ -149,8 +165,7 @@ class LoopbackClient {
   bool run(std::chrono::milliseconds timeout) {
     io_.restart();
     io_.run_for(timeout);
-    if (io_.stopped())
-      return true;
+    if (io_.stopped()) return true;
     std::error_code ignored;
     socket_.cancel(ignored);
     io_.restart();
@@ -161,6 +176,85 @@ class LoopbackClient {
   asio::io_context io_;
   asio::ip::tcp::socket socket_;
   bool connected_ = false;
+};
+
+// A Server on 127.0.0.1, port 0, on its own event loop thread, wired to a Hub the way
+// camstreamd's main() wires them: the hub's listener posts each frame to the loop.
+class ServerHarness {
+ public:
+  ServerHarness() = default;
+  ServerHarness(const ServerHarness&) = delete;
+  ServerHarness& operator=(const ServerHarness&) = delete;
+
+  ~ServerHarness() {
+    hub_.set_listener({});
+    if (thread_.joinable()) {
+      asio::post(io_, [this] { server_->stop(); });
+      work_.reset();
+      thread_.join();
+    }
+    server_.reset();
+  }
+
+  // Listens and starts the loop; false (with a test failure) when it cannot listen.
+  bool start(ServerLimits limits = {}) {
+    server_ = std::make_unique<Server>(io_, hub_, limits);
+    std::string error;
+    if (!server_->listen(HostPort{"127.0.0.1", 0}, error)) {
+      ADD_FAILURE() << error;
+      return false;
+    }
+    port_ = server_->local_address().port;
+    hub_.set_listener([this](const EncodedFramePtr& frame) {
+      asio::post(io_, [this, frame] { server_->deliver(frame); });
+    });
+    server_->start();
+    thread_ = std::thread([this] { io_.run(); });
+    return port_ != 0;
+  }
+
+  Hub& hub() { return hub_; }
+  std::uint16_t port() const { return port_; }
+
+  // Runs `f` on the event loop and returns its result: the server is single-threaded.
+  template <typename F>
+  auto on_loop(F f) {
+    std::packaged_task<decltype(f())()> task(std::move(f));
+    auto result = task.get_future();
+    asio::post(io_, [&task] { task(); });
+    EXPECT_EQ(result.wait_for(kTimeout), std::future_status::ready);
+    return result.get();
+  }
+
+  ServerStats stats() {
+    return on_loop([this] { return server_->stats(); });
+  }
+
+  void stop_server() {
+    on_loop([this] {
+      server_->stop();
+      return 0;
+    });
+  }
+
+  // Polls the server's statistics until `pred` holds or the timeout passes.
+  template <typename Pred>
+  bool stats_eventually(Pred pred) {
+    const auto deadline = std::chrono::steady_clock::now() + kTimeout;
+    while (!pred(stats())) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return true;
+  }
+
+ private:
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
+  Hub hub_;
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+  std::uint16_t port_ = 0;
 };
 
 }  // namespace camstream::testing

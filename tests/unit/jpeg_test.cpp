@@ -1,15 +1,15 @@
 // jpeg_test.cpp - TurboJPEG wrappers: quality of the round trip, corrupt input, other layouts.
 #include "shared/jpeg.hpp"
 
-#include <gtest/gtest.h>
-#include <turbojpeg.h>
-
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
 #include <span>
 #include <vector>
+
+#include <gtest/gtest.h>
+#include <turbojpeg.h>
 
 #include "device/capture/test_pattern.hpp"
 #include "shared/yuv.hpp"
@@ -53,13 +53,17 @@ std::vector<std::uint8_t> rgb_jpeg(int width, int height, int subsampling) {
   EXPECT_NE(tj, nullptr);
   unsigned char* jpeg = nullptr;
   unsigned long size = 0;
-  const int rc = tjCompress2(tj, rgb.data(), width, 0, height, TJPF_RGB, &jpeg, &size, subsampling,
-                             95, 0);
+  const int rc =
+      tjCompress2(tj, rgb.data(), width, 0, height, TJPF_RGB, &jpeg, &size, subsampling, 95, 0);
   EXPECT_EQ(rc, 0) << tjGetErrorStr2(tj);
   std::vector<std::uint8_t> out(jpeg, jpeg + size);
   tjFree(jpeg);
   tjDestroy(tj);
   return out;
+}
+
+std::string size_name(const ::testing::TestParamInfo<std::pair<int, int>>& p) {
+  return std::to_string(p.param.first) + "x" + std::to_string(p.param.second);
 }
 
 std::uint8_t at(const std::uint8_t* plane, int stride, int x, int y) {
@@ -93,11 +97,7 @@ TEST_P(JpegRoundTrip, PatternSurvivesQuality80) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sizes, JpegRoundTrip,
-                         ::testing::Values(std::pair{640, 480}, std::pair{1280, 720}),
-                         [](const auto& info) {
-                           return std::to_string(info.param.first) + "x" +
-                                  std::to_string(info.param.second);
-                         });
+                         ::testing::Values(std::pair{640, 480}, std::pair{1280, 720}), size_name);
 
 TEST(Jpeg, HigherQualityIsCloserAndBigger) {
   Yuv420Image original(640, 480);
@@ -194,7 +194,7 @@ TEST(Jpeg, DecoderRecoversAfterABadFrame) {
 }
 
 TEST(Jpeg, Decodes444ToCorrectSizeAndColour) {
-  for (const auto [width, height] : {std::pair{320, 240}, std::pair{321, 243}}) {
+  for (const auto& [width, height] : {std::pair{320, 240}, std::pair{321, 243}}) {
     const auto jpeg = rgb_jpeg(width, height, TJSAMP_444);
     JpegDecoder decoder;
     JpegInfo info;
@@ -218,7 +218,7 @@ TEST(Jpeg, Decodes444ToCorrectSizeAndColour) {
 }
 
 TEST(Jpeg, DecodesGrayscaleWithNeutralChroma) {
-  for (const auto [width, height] : {std::pair{320, 240}, std::pair{333, 201}}) {
+  for (const auto& [width, height] : {std::pair{320, 240}, std::pair{333, 201}}) {
     const auto jpeg = rgb_jpeg(width, height, TJSAMP_GRAY);
     JpegDecoder decoder;
     JpegInfo info;
@@ -232,8 +232,8 @@ TEST(Jpeg, DecodesGrayscaleWithNeutralChroma) {
     ASSERT_TRUE(decoder.decode(jpeg, out)) << decoder.error();
     ASSERT_EQ(out.width(), width);
     ASSERT_EQ(out.height(), height);
-    const std::size_t chroma = static_cast<std::size_t>(out.uv_stride()) *
-                               static_cast<std::size_t>(chroma_height(height));
+    const std::size_t chroma =
+        static_cast<std::size_t>(out.uv_stride()) * static_cast<std::size_t>(chroma_height(height));
     for (std::size_t i = 0; i < chroma; ++i) {
       ASSERT_EQ(out.u()[i], 128) << i;
       ASSERT_EQ(out.v()[i], 128) << i;

@@ -1,11 +1,12 @@
-// protocol_test.cpp - the native wire format: every message round-trips, every malformation is named.
+// protocol_test.cpp - the native wire format: every message round-trips, every malformation is
+// named.
 #include "shared/protocol.hpp"
-
-#include <gtest/gtest.h>
 
 #include <cstdint>
 #include <span>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace camstream::proto {
 namespace {
@@ -49,7 +50,8 @@ void put16(std::vector<std::uint8_t>& b, std::size_t at, std::uint16_t v) {
 }
 
 void put32(std::span<std::uint8_t> b, std::size_t at, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) b[at + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (24 - 8 * i));
+  for (int i = 0; i < 4; ++i)
+    b[at + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (24 - 8 * i));
 }
 
 // ---- round trips ---------------------------------------------------------------------------
@@ -338,9 +340,9 @@ TEST(ProtocolReject, LengthOverControlBoundOnTheDaemon) {
 
 TEST(ProtocolReject, LengthOverFrameBoundOnTheViewer) {
   MessageHeader out;
-  EXPECT_EQ(decode(encode(MessageHeader{MessageType::kFrame, kMaxFramePayload}), out,
-                   kMaxFramePayload),
-            Error::kNone);
+  EXPECT_EQ(
+      decode(encode(MessageHeader{MessageType::kFrame, kMaxFramePayload}), out, kMaxFramePayload),
+      Error::kNone);
   EXPECT_EQ(out.length, kMaxFramePayload);
   EXPECT_EQ(decode(encode(MessageHeader{MessageType::kFrame, kMaxFramePayload + 1}), out,
                    kMaxFramePayload),
@@ -413,13 +415,21 @@ TEST(ProtocolReject, JpegSizeNotMatchingPayload) {
 }
 
 TEST(ProtocolDescribe, EveryErrorHasItsOwnSentence) {
-  const Error all[] = {Error::kNone,        Error::kTruncated,       Error::kBadMagic,
-                       Error::kUnsupportedVersion, Error::kUnknownType, Error::kUnexpectedType,
-                       Error::kLengthOverBound,    Error::kBadLength,   Error::kBadField};
+  const Error all[] = {Error::kNone,
+                       Error::kTruncated,
+                       Error::kBadMagic,
+                       Error::kUnsupportedVersion,
+                       Error::kUnknownType,
+                       Error::kUnexpectedType,
+                       Error::kLengthOverBound,
+                       Error::kBadLength,
+                       Error::kBadField};
   for (const Error a : all) {
     EXPECT_FALSE(describe(a).empty());
     for (const Error b : all) {
-      if (a != b) EXPECT_NE(describe(a), describe(b));
+      if (a != b) {
+        EXPECT_NE(describe(a), describe(b));
+      }
     }
   }
 }

@@ -8,14 +8,10 @@
 namespace camstream {
 
 Display::~Display() {
-  if (texture_)
-    SDL_DestroyTexture(texture_);
-  if (renderer_)
-    SDL_DestroyRenderer(renderer_);
-  if (window_)
-    SDL_DestroyWindow(window_);
-  if (sdl_ready_)
-    SDL_QuitSubSystem(SDL_INIT_VIDEO);
+  if (texture_) SDL_DestroyTexture(texture_);
+  if (renderer_) SDL_DestroyRenderer(renderer_);
+  if (window_) SDL_DestroyWindow(window_);
+  if (sdl_ready_) SDL_QuitSubSystem(SDL_INIT_VIDEO);
 }
 
 bool Display::init(std::string& error) {
@@ -49,16 +45,14 @@ bool Display::ensure(int width, int height, std::string& error) {
     }
     // No SDL_RENDERER_PRESENTVSYNC: a frame is shown the moment it is decoded.
     renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_ACCELERATED);
-    if (!renderer_)
-      renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_SOFTWARE);
+    if (!renderer_) renderer_ = SDL_CreateRenderer(window_, -1, SDL_RENDERER_SOFTWARE);
     if (!renderer_) {
       error = std::string("cannot create a renderer: ") + SDL_GetError();
       return false;
     }
   }
   if (!texture_ || width != width_ || height != height_) {
-    if (texture_)
-      SDL_DestroyTexture(texture_);
+    if (texture_) SDL_DestroyTexture(texture_);
     texture_ = SDL_CreateTexture(renderer_, SDL_PIXELFORMAT_IYUV, SDL_TEXTUREACCESS_STREAMING,
                                  width, height);
     if (!texture_) {
@@ -74,8 +68,7 @@ bool Display::ensure(int width, int height, std::string& error) {
 }
 
 bool Display::show(const Yuv420View& image, std::string& error) {
-  if (!ensure(image.width, image.height, error))
-    return false;
+  if (!ensure(image.width, image.height, error)) return false;
   SDL_UpdateYUVTexture(texture_, nullptr, image.y, image.y_stride, image.u, image.uv_stride,
                        image.v, image.uv_stride);
   redraw();
@@ -83,8 +76,7 @@ bool Display::show(const Yuv420View& image, std::string& error) {
 }
 
 void Display::redraw() {
-  if (!renderer_ || !texture_)
-    return;
+  if (!renderer_ || !texture_) return;
   SDL_SetRenderDrawColor(renderer_, 0, 0, 0, 255);
   SDL_RenderClear(renderer_);
   SDL_RenderCopy(renderer_, texture_, nullptr, nullptr);
@@ -93,8 +85,7 @@ void Display::redraw() {
 
 void Display::set_title(const std::string& title) {
   title_ = title;
-  if (window_)
-    SDL_SetWindowTitle(window_, title_.c_str());
+  if (window_) SDL_SetWindowTitle(window_, title_.c_str());
 }
 
 }  // namespace camstream

@@ -26,8 +26,7 @@ void ViewerConnection::start() {
 }
 
 void ViewerConnection::stop() {
-  if (!thread_.joinable())
-    return;
+  if (!thread_.joinable()) return;
   asio::post(io_, [this] {
     done_ = true;
     asio::error_code ec;
@@ -46,8 +45,7 @@ bool ViewerConnection::clock_offset(std::int64_t& offset_us) const {
 }
 
 void ViewerConnection::fail(const std::string& message) {
-  if (done_)
-    return;
+  if (done_) return;
   done_ = true;
   asio::error_code ec;
   socket_.close(ec);
@@ -61,13 +59,23 @@ void ViewerConnection::touch() {
   deadline_.expires_after(limits_.idle_timeout);
 }
 
+std::function<std::size_t(const std::error_code&, std::size_t)> ViewerConnection::progress() {
+  return [this, seen = std::size_t{0}](const std::error_code& ec, std::size_t n) mutable {
+    if (ec) return std::size_t{0};
+    if (n > seen) {
+      seen = n;
+      touch();
+    }
+    return std::size_t{65536};
+  };
+}
+
 void ViewerConnection::run() {
   deadline_.expires_after(limits_.connect_timeout);
   std::function<void(std::error_code)> on_deadline = [this, &on_deadline](std::error_code ec) {
     if (ec == asio::error::operation_aborted || done_) {
       // Re-armed (expires_after cancels the wait) or finished: wait again unless done.
-      if (!done_)
-        deadline_.async_wait(on_deadline);
+      if (!done_) deadline_.async_wait(on_deadline);
       return;
     }
     if (deadline_.expiry() > asio::steady_timer::clock_type::now()) {
@@ -85,20 +93,16 @@ void ViewerConnection::run() {
   resolver_.async_resolve(
       target_.host, std::to_string(target_.port),
       [this](std::error_code ec, const asio::ip::tcp::resolver::results_type& results) {
-        if (done_)
-          return;
-        if (ec)
-          return fail("cannot resolve host '" + target_.host + "': " + ec.message());
+        if (done_) return;
+        if (ec) return fail("cannot resolve host '" + target_.host + "': " + ec.message());
         asio::async_connect(
             socket_, results, [this](std::error_code e, const asio::ip::tcp::endpoint&) {
-              if (done_)
-                return;
+              if (done_) return;
               if (e == asio::error::connection_refused) {
                 return fail("cannot connect to " + name_ +
                             ": connection refused; is camstreamd running there, on this port?");
               }
-              if (e)
-                return fail("cannot connect to " + name_ + ": " + e.message());
+              if (e) return fail("cannot connect to " + name_ + ": " + e.message());
               on_connected();
             });
       });
@@ -110,8 +114,7 @@ void ViewerConnection::on_connected() {
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
   hello_out_ = proto::encode(proto::ClientHello{});
   asio::async_write(socket_, asio::buffer(hello_out_), [this](std::error_code e, std::size_t) {
-    if (e && !done_)
-      fail("lost " + name_ + " during the handshake: " + e.message());
+    if (e && !done_) fail("lost " + name_ + " during the handshake: " + e.message());
   });
   read_server_hello();
 }
@@ -121,8 +124,7 @@ void ViewerConnection::read_server_hello() {
   asio::async_read(
       socket_, asio::buffer(hello_in_.data(), proto::kMagic.size()),
       [this](std::error_code e, std::size_t) {
-        if (done_)
-          return;
+        if (done_) return;
         if (e) {
           return fail(name_ + " closed the connection during the handshake; is it a camstreamd?");
         }
@@ -134,10 +136,8 @@ void ViewerConnection::read_server_hello() {
         asio::async_read(
             socket_, asio::buffer(hello_in_.data() + 4, hello_in_.size() - 4),
             [this](std::error_code e2, std::size_t) {
-              if (done_)
-                return;
-              if (e2)
-                return fail(name_ + " closed the connection during the handshake");
+              if (done_) return;
+              if (e2) return fail(name_ + " closed the connection during the handshake");
               proto::ServerHello hello;
               const proto::Error err = proto::decode(hello_in_, hello);
               if (err == proto::Error::kUnsupportedVersion) {
@@ -159,32 +159,26 @@ void ViewerConnection::read_server_hello() {
 }
 
 void ViewerConnection::send_ping() {
-  if (done_)
-    return;
+  if (done_) return;
   if (!ping_in_flight_) {
     ping_out_ = proto::encode(proto::Ping{monotonic_us()});
     ping_in_flight_ = true;
     asio::async_write(socket_, asio::buffer(ping_out_), [this](std::error_code e, std::size_t) {
       ping_in_flight_ = false;
-      if (e && !done_)
-        fail("lost " + name_ + ": " + e.message());
+      if (e && !done_) fail("lost " + name_ + ": " + e.message());
     });
   }
   ping_timer_.expires_after(limits_.ping_interval);
   ping_timer_.async_wait([this](std::error_code e) {
-    if (!e)
-      send_ping();
+    if (!e) send_ping();
   });
 }
 
 void ViewerConnection::read_header() {
   asio::async_read(socket_, asio::buffer(header_in_), [this](std::error_code e, std::size_t) {
-    if (done_)
-      return;
-    if (e == asio::error::eof)
-      return fail("stream ended: " + name_ + " closed the connection");
-    if (e)
-      return fail("lost " + name_ + ": " + e.message());
+    if (done_) return;
+    if (e == asio::error::eof) return fail("stream ended: " + name_ + " closed the connection");
+    if (e) return fail("lost " + name_ + ": " + e.message());
     bytes_received_ += header_in_.size();
     touch();
     const proto::Error err = proto::decode(header_in_, current_, proto::kMaxFramePayload);
@@ -202,46 +196,53 @@ void ViewerConnection::read_header() {
 }
 
 void ViewerConnection::read_payload() {
-  asio::async_read(socket_, asio::buffer(payload_), [this](std::error_code e, std::size_t) {
-    if (done_)
-      return;
-    if (e == asio::error::eof) {
-      return fail("stream ended: " + name_ + " closed the connection in the middle of a message");
-    }
-    if (e)
-      return fail("lost " + name_ + ": " + e.message());
-    const std::uint64_t now = monotonic_us();
-    bytes_received_ += payload_.size();
-    touch();
-    if (current_.type == proto::MessageType::kPong) {
-      proto::Pong pong;
-      if (proto::decode_pong_payload(payload_, pong) == proto::Error::kNone &&
-          pong.client_time_us <= now) {
-        const std::uint64_t rtt = now - pong.client_time_us;
-        const auto midpoint = static_cast<std::int64_t>(pong.client_time_us + rtt / 2);
-        std::lock_guard lock(clock_mutex_);
-        if (!have_offset_ || rtt <= best_rtt_us_) {
-          have_offset_ = true;
-          best_rtt_us_ = rtt;
-          offset_us_ = static_cast<std::int64_t>(pong.server_time_us) - midpoint;
+  asio::async_read(
+      socket_, asio::buffer(payload_), progress(), [this](std::error_code e, std::size_t) {
+        if (done_) return;
+        if (e == asio::error::eof) {
+          return fail("stream ended: " + name_ +
+                      " closed the connection in the middle of a message");
         }
-      }
-      return read_header();
-    }
-    ReceivedFrame frame;
-    const proto::Error err = proto::decode_frame_payload(payload_, frame.header);
-    if (err != proto::Error::kNone) {
-      return fail(name_ + " sent a bad frame: " + std::string(proto::describe(err)));
-    }
-    frame.jpeg_offset = proto::kFrameHeaderSize;
-    frame.received_us = now;
-    frame.payload = std::move(payload_);
-    payload_ = {};
-    ++frames_received_;
-    mailbox_.put(std::move(frame));
-    notify_();
-    read_header();
-  });
+        if (e) return fail("lost " + name_ + ": " + e.message());
+        const std::uint64_t now = monotonic_us();
+        bytes_received_ += payload_.size();
+        touch();
+        if (current_.type == proto::MessageType::kPong) {
+          proto::Pong pong;
+          if (proto::decode_pong_payload(payload_, pong) == proto::Error::kNone &&
+              pong.client_time_us <= now) {
+            const std::uint64_t rtt = now - pong.client_time_us;
+            const auto midpoint = static_cast<std::int64_t>(pong.client_time_us + rtt / 2);
+            std::lock_guard lock(clock_mutex_);
+            if (!have_offset_ || rtt <= best_rtt_us_) {
+              have_offset_ = true;
+              best_rtt_us_ = rtt;
+              offset_us_ = static_cast<std::int64_t>(pong.server_time_us) - midpoint;
+            }
+          }
+          return read_header();
+        }
+        ReceivedFrame frame;
+        const proto::Error err = proto::decode_frame_payload(payload_, frame.header);
+        if (err != proto::Error::kNone) {
+          return fail(name_ + " sent a bad frame: " + std::string(proto::describe(err)));
+        }
+        if (have_seq_ && frame.header.seq <= last_seq_) {
+          return fail(name_ + " sent frame " + std::to_string(frame.header.seq) + " after frame " +
+                      std::to_string(last_seq_) + "; sequence numbers must increase");
+        }
+        if (have_seq_) frames_lost_ += frame.header.seq - last_seq_ - 1;
+        have_seq_ = true;
+        last_seq_ = frame.header.seq;
+        frame.jpeg_offset = proto::kFrameHeaderSize;
+        frame.received_us = now;
+        frame.payload = std::move(payload_);
+        payload_ = {};
+        ++frames_received_;
+        mailbox_.put(std::move(frame));
+        notify_();
+        read_header();
+      });
 }
 
 }  // namespace camstream

@@ -39,6 +39,8 @@ class ViewerConnection {
 
   std::uint64_t bytes_received() const { return bytes_received_.load(); }
   std::uint64_t frames_received() const { return frames_received_.load(); }
+  // Sequence numbers the daemon never sent (it skipped them for this client or dropped them).
+  std::uint64_t frames_lost() const { return frames_lost_.load(); }
   // Estimated daemon clock minus viewer clock, in µs, from the ping with the shortest round
   // trip so far; false until the first pong.
   bool clock_offset(std::int64_t& offset_us) const;
@@ -52,6 +54,9 @@ class ViewerConnection {
   void read_payload();
   void send_ping();
   void touch();
+  // An async_read completion condition that takes any progress as a sign of life, so a large
+  // frame on a slow link does not trip the idle timeout.
+  std::function<std::size_t(const std::error_code&, std::size_t)> progress();
 
   HostPort target_;
   FrameMailbox& mailbox_;
@@ -78,6 +83,9 @@ class ViewerConnection {
 
   std::atomic<std::uint64_t> bytes_received_{0};
   std::atomic<std::uint64_t> frames_received_{0};
+  std::atomic<std::uint64_t> frames_lost_{0};
+  bool have_seq_ = false;
+  std::uint64_t last_seq_ = 0;
   mutable std::mutex clock_mutex_;
   bool have_offset_ = false;
   std::int64_t offset_us_ = 0;

@@ -33,8 +33,7 @@ class FrameMailbox {
   bool put(ReceivedFrame&& frame) {
     std::lock_guard lock(mutex_);
     const bool replaced = slot_.has_value();
-    if (replaced)
-      ++skipped_;
+    if (replaced) ++skipped_;
     slot_ = std::move(frame);
     ready_.notify_one();
     return replaced;
@@ -54,8 +53,7 @@ class FrameMailbox {
 
   void close(std::string reason, bool is_error) {
     std::lock_guard lock(mutex_);
-    if (closed_)
-      return;
+    if (closed_) return;
     closed_ = true;
     error_ = is_error;
     reason_ = std::move(reason);

@@ -1,0 +1,352 @@
+// server_test.cpp - the daemon's server and connections over a real loopback TCP socket.
+#include "device/serve/server.hpp"
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <asio.hpp>
+#include <gtest/gtest.h>
+
+#include "device/serve/hub.hpp"
+#include "shared/jpeg.hpp"
+#include "shared/protocol.hpp"
+#include "shared/seqcode.hpp"
+#include "tests/unit/helpers.hpp"
+
+namespace camstream {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::LoopbackClient;
+using testing::make_encoded_frame;
+
+class ServerTest : public ::testing::Test {
+ protected:
+  // The handshake timeout is long unless a test shortens it, so that it cannot close a
+  // connection that a test expects to see closed for another reason.
+  static ServerLimits patient() {
+    ServerLimits limits;
+    limits.handshake_timeout = 1h;
+    return limits;
+  }
+
+  void start(ServerLimits limits = patient()) {
+    ASSERT_TRUE(harness_.start(limits));
+    port_ = harness_.port();
+  }
+
+  ServerStats stats() { return harness_.stats(); }
+
+  template <typename Pred>
+  bool stats_eventually(Pred pred) {
+    return harness_.stats_eventually(pred);
+  }
+
+  std::unique_ptr<LoopbackClient> handshaken_client() {
+    auto client = std::make_unique<LoopbackClient>(port_);
+    EXPECT_TRUE(client->connected());
+    proto::ServerHello reply;
+    EXPECT_EQ(client->hello(reply), proto::Error::kNone);
+    EXPECT_EQ(reply.status, proto::HelloStatus::kOk);
+    EXPECT_EQ(reply.version, proto::kVersion);
+    return client;
+  }
+
+  // Reads frames until one with at least `seq` arrives; checks every one on the way.
+  void expect_frame_at_least(LoopbackClient& client, std::uint64_t seq) {
+    for (;;) {
+      const auto m = client.read_frame();
+      ASSERT_TRUE(m.has_value()) << "no frame " << seq;
+      proto::FrameHeader h;
+      ASSERT_EQ(proto::decode_frame_payload(m->payload, h), proto::Error::kNone);
+      if (h.seq >= seq) return;
+    }
+  }
+
+  testing::ServerHarness harness_;
+  Hub& hub_ = harness_.hub();
+  std::uint16_t port_ = 0;
+};
+
+TEST_F(ServerTest, HandshakeThenFrameWithHeaderAndDecodableJpeg) {
+  start();
+  auto client = handshaken_client();
+  ASSERT_TRUE(stats_eventually([](const ServerStats& s) { return s.clients == 1; }));
+
+  const EncodedFramePtr sent = make_encoded_frame(41, 640, 480);
+  hub_.publish(sent);
+
+  const auto m = client->read_message();
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->header.type, proto::MessageType::kFrame);
+  EXPECT_EQ(m->header.length, proto::kFrameHeaderSize + sent->header.jpeg_size);
+  proto::FrameHeader h;
+  ASSERT_EQ(proto::decode_frame_payload(m->payload, h), proto::Error::kNone);
+  EXPECT_EQ(h.seq, 41u);
+  EXPECT_EQ(h.capture_us, sent->header.capture_us);
+  EXPECT_EQ(h.width, 640);
+  EXPECT_EQ(h.height, 480);
+  EXPECT_EQ(h.subsampling, proto::Subsampling::k420);
+  ASSERT_EQ(h.jpeg_size, sent->header.jpeg_size);
+
+  const std::span<const std::uint8_t> jpeg(m->payload.data() + proto::kFrameHeaderSize,
+                                           h.jpeg_size);
+  EXPECT_TRUE(std::equal(jpeg.begin(), jpeg.end(), sent->jpeg().begin()));
+  JpegDecoder decoder;
+  Yuv420Image image;
+  ASSERT_TRUE(decoder.decode(jpeg, image)) << decoder.error();
+  EXPECT_EQ(image.width(), 640);
+  EXPECT_EQ(image.height(), 480);
+  EXPECT_EQ(seqcode::read(image.y(), image.y_stride(), 640, 480), std::optional<std::uint32_t>(41));
+
+  ASSERT_TRUE(stats_eventually([](const ServerStats& s) { return s.frames_sent == 1; }));
+  EXPECT_EQ(stats().accepted, 1u);
+  EXPECT_EQ(stats().rejected, 0u);
+}
+
+TEST_F(ServerTest, NewClientGetsTheCurrentPictureAtOnce) {
+  start();
+  hub_.publish(make_encoded_frame(7));
+  auto client = handshaken_client();
+  const auto m = client->read_frame();
+  ASSERT_TRUE(m.has_value());
+  proto::FrameHeader h;
+  ASSERT_EQ(proto::decode_frame_payload(m->payload, h), proto::Error::kNone);
+  EXPECT_EQ(h.seq, 7u);
+}
+
+TEST_F(ServerTest, FramesArriveInIncreasingOrder) {
+  start();
+  auto client = handshaken_client();
+  ASSERT_TRUE(stats_eventually([](const ServerStats& s) { return s.clients == 1; }));
+  std::vector<EncodedFramePtr> frames;
+  for (std::uint64_t seq = 1; seq <= 20; ++seq)
+    frames.push_back(make_encoded_frame(seq));
+  for (const auto& f : frames)
+    hub_.publish(f);
+
+  // A slow reader may skip frames, but never sees one twice or out of order, and always
+  // ends with the newest.
+  std::uint64_t last = 0;
+  while (last < 20) {
+    const auto m = client->read_frame();
+    ASSERT_TRUE(m.has_value()) << "after seq " << last;
+    proto::FrameHeader h;
+    ASSERT_EQ(proto::decode_frame_payload(m->payload, h), proto::Error::kNone);
+    EXPECT_GT(h.seq, last);
+    last = h.seq;
+  }
+  // Each frame was either sent or replaced by a newer one before it could be.
+  EXPECT_TRUE(stats_eventually(
+      [](const ServerStats& s) { return s.frames_sent + s.frames_skipped == 20; }));
+}
+
+TEST_F(ServerTest, SlowClientSkipsFramesWithoutHoldingUpOthers) {
+  start();
+  auto slow = handshaken_client();
+  auto fast = handshaken_client();
+  ASSERT_TRUE(stats_eventually([](const ServerStats& s) { return s.clients == 2; }));
+
+  // 30 frames of 2 MB, far more than the socket buffers hold. The slow client reads nothing
+  // meanwhile; the fast one must still get every frame as it is published.
+  constexpr std::uint64_t kFrames = 30;
+  for (std::uint64_t seq = 1; seq <= kFrames; ++seq) {
+    hub_.publish(testing::make_filler_frame(seq, 2u << 20));
+    const auto m = fast->read_frame();
+    ASSERT_TRUE(m.has_value()) << "fast client stalled at frame " << seq;
+    proto::FrameHeader h;
+    ASSERT_EQ(proto::decode_frame_payload(m->payload, h), proto::Error::kNone);
+    ASSERT_EQ(h.seq, seq);
+    ASSERT_EQ(m->payload.back(), static_cast<std::uint8_t>(seq));
+  }
+
+  // Now the slow client catches up: fewer frames, in order, ending with the newest.
+  std::uint64_t last = 0;
+  std::uint64_t received = 0;
+  while (last < kFrames) {
+    const auto m = slow->read_frame();
+    ASSERT_TRUE(m.has_value()) << "slow client got nothing after " << last;
+    proto::FrameHeader h;
+    ASSERT_EQ(proto::decode_frame_payload(m->payload, h), proto::Error::kNone);
+    EXPECT_GT(h.seq, last);
+    last = h.seq;
+    ++received;
+  }
+  EXPECT_LT(received, kFrames);
+  EXPECT_GT(stats().frames_skipped, 0u);
+}
+
+TEST_F(ServerTest, BadMagicIsClosed) {
+  start();
+  LoopbackClient client(port_);
+  ASSERT_TRUE(client.connected());
+  const std::uint8_t junk[] = {'C', 'A', 'M', 'X', 0, 1, 0, 0};
+  ASSERT_FALSE(client.write(junk));
+  EXPECT_TRUE(client.wait_closed());
+  ASSERT_TRUE(stats_eventually([](const ServerStats& s) { return s.clients == 0; }));
+  EXPECT_EQ(stats().rejected, 1u);
+}
+
+TEST_F(ServerTest, WrongVersionGetsVersionMismatchThenClose) {
+  start();
+  LoopbackClient client(port_);
+  ASSERT_TRUE(client.connected());
+  proto::ServerHello reply;
+  EXPECT_EQ(client.hello(reply, proto::kVersion + 1), proto::Error::kUnsupportedVersion);
+  EXPECT_EQ(reply.status, proto::HelloStatus::kVersionMismatch);
+  EXPECT_EQ(reply.version, proto::kVersion);
+  // The daemon ends its side after the answer; the connection is gone once we end ours.
+  EXPECT_TRUE(client.wait_closed());
+  client.close();
+  ASSERT_TRUE(stats_eventually([](const ServerStats& s) { return s.clients == 0; }));
+  EXPECT_EQ(stats().rejected, 1u);
+}
+
+TEST_F(ServerTest, HelloWithReservedFlagsIsClosed) {
+  start();
+  LoopbackClient client(port_);
+  ASSERT_TRUE(client.connected());
+  ASSERT_FALSE(client.write(proto::encode(proto::ClientHello{proto::kVersion, 1})));
+  EXPECT_TRUE(client.wait_closed());
+}
+
+TEST_F(ServerTest, HttpGetsAPlainAnswer) {
+  start();
+  LoopbackClient client(port_);
+  ASSERT_TRUE(client.connected());
+  const std::string request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_FALSE(client.write(
+      std::span(reinterpret_cast<const std::uint8_t*>(request.data()), request.size())));
+  std::array<std::uint8_t, 12> status{};
+  ASSERT_FALSE(client.read(status.data(), status.size()));
+  EXPECT_EQ(std::string(status.begin(), status.end()), "HTTP/1.1 501");
+  EXPECT_TRUE(client.wait_closed());
+}
+
+TEST_F(ServerTest, PingGetsPongEchoingClientTime) {
+  start();
+  auto client = handshaken_client();
+  const std::uint64_t client_time = 0x0123456789ABCDEFull;
+  ASSERT_FALSE(client->write(proto::encode(proto::Ping{client_time})));
+  const auto m = client->read_message();
+  ASSERT_TRUE(m.has_value());
+  ASSERT_EQ(m->header.type, proto::MessageType::kPong);
+  proto::Pong pong;
+  ASSERT_EQ(proto::decode_pong_payload(m->payload, pong), proto::Error::kNone);
+  EXPECT_EQ(pong.client_time_us, client_time);
+  EXPECT_GT(pong.server_time_us, 0u);
+
+  // Several pings in one write: each is answered, in order.
+  std::vector<std::uint8_t> burst;
+  for (std::uint64_t t = 1; t <= 3; ++t) {
+    const auto b = proto::encode(proto::Ping{t});
+    burst.insert(burst.end(), b.begin(), b.end());
+  }
+  ASSERT_FALSE(client->write(burst));
+  for (std::uint64_t t = 1; t <= 3; ++t) {
+    const auto r = client->read_message();
+    ASSERT_TRUE(r.has_value());
+    ASSERT_EQ(r->header.type, proto::MessageType::kPong);
+    ASSERT_EQ(proto::decode_pong_payload(r->payload, pong), proto::Error::kNone);
+    EXPECT_EQ(pong.client_time_us, t);
+  }
+}
+
+TEST_F(ServerTest, GarbageAfterHandshakeClosesOnlyThatClient) {
+  start();
+  auto bad = handshaken_client();
+  auto good = handshaken_client();
+  ASSERT_TRUE(stats_eventually([](const ServerStats& s) { return s.clients == 2; }));
+  hub_.publish(make_encoded_frame(1));
+  expect_frame_at_least(*bad, 1);
+  expect_frame_at_least(*good, 1);
+
+  const std::uint8_t garbage[] = {0xDE, 0xAD, 0xBE, 0xEF, 0xDE, 0xAD, 0xBE, 0xEF};
+  ASSERT_FALSE(bad->write(garbage));
+  EXPECT_TRUE(bad->wait_closed());
+  ASSERT_TRUE(stats_eventually([](const ServerStats& s) { return s.clients == 1; }));
+
+  for (std::uint64_t seq = 2; seq <= 4; ++seq)
+    hub_.publish(make_encoded_frame(seq));
+  expect_frame_at_least(*good, 4);
+}
+
+TEST_F(ServerTest, MessagesTheDaemonMustNotReceiveCloseTheClient) {
+  start();
+  // A pong, a frame header, and a ping announcing more than the control bound.
+  const std::vector<std::vector<std::uint8_t>> messages = {
+      [] {
+        const auto b = proto::encode(proto::Pong{1, 2});
+        return std::vector<std::uint8_t>(b.begin(), b.end());
+      }(),
+      [] {
+        proto::FrameHeader f;
+        f.width = f.height = 16;
+        const auto b = proto::encode_frame_prefix(f);
+        return std::vector<std::uint8_t>(b.begin(), b.end());
+      }(),
+      [] {
+        const auto b = proto::encode(proto::MessageHeader{proto::MessageType::kPing, 1u << 30});
+        return std::vector<std::uint8_t>(b.begin(), b.end());
+      }(),
+  };
+  for (const auto& bytes : messages) {
+    auto client = handshaken_client();
+    ASSERT_FALSE(client->write(bytes));
+    EXPECT_TRUE(client->wait_closed());
+  }
+}
+
+TEST_F(ServerTest, SilentClientTimesOut) {
+  ServerLimits limits;
+  limits.handshake_timeout = 100ms;
+  start(limits);
+  LoopbackClient client(port_);
+  ASSERT_TRUE(client.connected());
+  EXPECT_TRUE(client.wait_closed());
+}
+
+TEST_F(ServerTest, ClientsOverTheLimitAreRefused) {
+  ServerLimits limits = patient();
+  limits.max_clients = 1;
+  start(limits);
+  auto first = handshaken_client();
+  ASSERT_TRUE(stats_eventually([](const ServerStats& s) { return s.clients == 1; }));
+  LoopbackClient second(port_);
+  ASSERT_TRUE(second.connected());
+  EXPECT_TRUE(second.wait_closed());
+  EXPECT_EQ(stats().rejected, 1u);
+  EXPECT_EQ(stats().accepted, 1u);
+  // The first one is unaffected.
+  hub_.publish(make_encoded_frame(3));
+  expect_frame_at_least(*first, 3);
+}
+
+TEST_F(ServerTest, StopClosesEveryClient) {
+  start();
+  auto a = handshaken_client();
+  auto b = handshaken_client();
+  ASSERT_TRUE(stats_eventually([](const ServerStats& s) { return s.clients == 2; }));
+  harness_.stop_server();
+  EXPECT_TRUE(a->wait_closed());
+  EXPECT_TRUE(b->wait_closed());
+  EXPECT_EQ(stats().clients, 0u);
+}
+
+TEST(ServerListen, PortInUseSaysWhatToDo) {
+  asio::io_context io;
+  Hub hub;
+  Server first(io, hub);
+  std::string error;
+  ASSERT_TRUE(first.listen(HostPort{"127.0.0.1", 0}, error)) << error;
+  Server second(io, hub);
+  EXPECT_FALSE(second.listen(HostPort{"127.0.0.1", first.local_address().port}, error));
+  EXPECT_NE(error.find("already in use"), std::string::npos) << error;
+  EXPECT_FALSE(second.listen(HostPort{"not-an-ip", 0}, error));
+  EXPECT_NE(error.find("not an IP address"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace camstream
