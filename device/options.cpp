@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "device/config.hpp"
 #include "shared/seqcode.hpp"
 
 namespace camstream {
@@ -19,6 +20,54 @@ constexpr int kMaxHeight = 4096;
 bool parse_int(std::string_view s, int& out) {
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && ptr == s.data() + s.size();
+}
+
+// Feeds the config file's entries to the options the command line left unset, through the
+// same CLI11 validators the flags use, so the file accepts exactly what the flags accept.
+bool apply_config(CLI::App& app, const std::vector<ConfigEntry>& entries,
+                  const std::string& path, std::string& error) {
+  // Options that act rather than set something have no place in a config file.
+  const auto settable = [](const CLI::Option* o) {
+    const auto& names = o->get_lnames();
+    return !names.empty() && names[0] != "config" && names[0] != "help" &&
+           names[0] != "version" && names[0] != "list-cameras";
+  };
+  // Options the command line set: their file entries are skipped, the flag wins.
+  std::vector<const CLI::Option*> flagged;
+  for (const CLI::Option* o : app.get_options()) {
+    if (o->count() > 0) flagged.push_back(o);
+  }
+  std::vector<std::pair<std::string, int>> seen;  // key, first line
+  for (const ConfigEntry& e : entries) {
+    const std::string where = path + ":" + std::to_string(e.line) + ": ";
+    CLI::Option* opt = app.get_option_no_throw("--" + e.key);
+    if (opt == nullptr || !settable(opt) || opt->get_lnames()[0] != e.key) {
+      std::string keys;
+      for (const CLI::Option* o : app.get_options()) {
+        if (settable(o)) keys += (keys.empty() ? "" : ", ") + o->get_lnames()[0];
+      }
+      error = where + "unknown key '" + e.key + "'; the keys are " + keys;
+      return false;
+    }
+    const auto before = std::find_if(seen.begin(), seen.end(),
+                                     [&e](const auto& s) { return s.first == e.key; });
+    if (before != seen.end() && opt->get_items_expected_max() <= 1) {
+      error = where + "'" + e.key + "' is already set on line " + std::to_string(before->second) +
+              "; keep one of the two";
+      return false;
+    }
+    if (before == seen.end()) seen.emplace_back(e.key, e.line);
+    if (std::find(flagged.begin(), flagged.end(), opt) != flagged.end()) continue;
+    // Repeated lines of a repeatable option add up, as repeated flags do.
+    try {
+      opt->add_result(e.value);
+      opt->run_callback();
+    } catch (const CLI::Error& ex) {
+      error = where + "bad value for '" + e.key + "': " + ex.what();
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -46,7 +95,8 @@ bool parse_size(const std::string& text, int& width, int& height, std::string& e
   return true;
 }
 
-ParseResult parse_daemon_options(const std::vector<std::string>& args) {
+ParseResult parse_daemon_options(const std::vector<std::string>& args,
+                                 const std::string& default_config) {
   ParseResult result;
   DaemonOptions& o = result.options;
   CLI::App app{
@@ -61,9 +111,32 @@ ParseResult parse_daemon_options(const std::vector<std::string>& args) {
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   o.workers = std::min(cores, 4);
 
-  app.add_option("--source", o.source, "Where frames come from: testpattern")
-      ->check(CLI::IsMember({"testpattern"}))
+  app.add_option("--source", o.source,
+                 "Where frames come from: libcamera (a camera), testpattern, or auto (the first "
+                 "camera when there is one, else the test pattern)")
+      ->check(CLI::IsMember({"auto", "libcamera", "testpattern"}))
       ->capture_default_str();
+  app.add_option("--camera", o.camera,
+                 "Which camera: its INDEX or ID as --list-cameras prints them (default: the "
+                 "first)");
+  app.add_flag("--list-cameras", o.list_cameras,
+               "Print each camera's index, id, model and formats with their sizes, then exit");
+  app.add_flag("--hflip", o.hflip, "Mirror the camera's picture left to right");
+  app.add_flag("--vflip", o.vflip, "Mirror the camera's picture top to bottom");
+  app.add_option("--rotate", o.rotate, "Rotate the camera's picture by 0 or 180 degrees")
+      ->check(CLI::IsMember({0, 180}))
+      ->capture_default_str();
+  std::vector<std::string> controls;
+  app.add_option("--control", controls,
+                 "Set a libcamera control, e.g. ExposureTime=10000, AnalogueGain=2, "
+                 "AwbEnable=false; repeatable; checked against the camera's own ranges")
+      ->allow_extra_args(false)
+      ->check([](const std::string& s) {
+        const auto eq = s.find('=');
+        return eq == std::string::npos || eq == 0 || eq + 1 == s.size()
+                   ? "'" + s + "' is not NAME=VALUE, e.g. ExposureTime=10000"
+                   : std::string();
+      });
   app.add_option("--size", size, "Frame size WIDTHxHEIGHT")
       ->check([](const std::string& s) {
         int w = 0, h = 0;
@@ -80,6 +153,12 @@ ParseResult parse_daemon_options(const std::vector<std::string>& args) {
   app.add_option("--workers", o.workers, "JPEG encoder threads (default: cores, at most 4)")
       ->check(CLI::Range(1, 16))
       ->capture_default_str();
+  app.add_option("--noise", o.noise,
+                 "Lay camera-like grain of this strength (luma standard deviation, 1-64) over "
+                 "the test pattern, so JPEGs are as large and slow to encode as a camera's; "
+                 "0 = the clean picture")
+      ->check(CLI::Range(0, 64))
+      ->capture_default_str();
   app.add_option("--listen", listen,
                  "[HOST:]PORT to serve on; port 0 picks a free port, printed on stdout as "
                  "'listening on HOST:PORT'")
@@ -95,6 +174,13 @@ ParseResult parse_daemon_options(const std::vector<std::string>& args) {
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->capture_default_str();
 
+  std::string config_path = default_config;
+  CLI::Option* config_opt =
+      app.add_option("--config", config_path,
+                     "Read settings from this file: one 'flag = value' per line, flags "
+                     "without '--'; a flag on the command line wins over the file")
+          ->capture_default_str();
+
   std::vector<std::string> rest(args.rbegin(), args.rend() - (args.empty() ? 0 : 1));
   try {
     app.parse(rest);
@@ -105,8 +191,28 @@ ParseResult parse_daemon_options(const std::vector<std::string>& args) {
     result.output = out.str() + err.str();
     return result;
   }
+  {
+    std::vector<ConfigEntry> entries;
+    std::string config_error;
+    const bool explicit_config = config_opt->count() > 0;
+    const ConfigLoad load =
+        config_path.empty() && explicit_config
+            ? ConfigLoad::kAbsent  // --config "" : run on flags and defaults only
+            : load_config_file(config_path, explicit_config, entries, config_error);
+    if (load == ConfigLoad::kFailed ||
+        (load == ConfigLoad::kLoaded && !apply_config(app, entries, config_path, config_error))) {
+      result.exit = true;
+      result.exit_code = 2;
+      result.output = config_error + "\n";
+      return result;
+    }
+  }
   std::string error;
   parse_size(size, o.width, o.height, error);
+  for (const std::string& c : controls) {
+    const auto eq = c.find('=');
+    o.controls.emplace_back(c.substr(0, eq), c.substr(eq + 1));
+  }
   o.listen = *parse_listen(listen, error);
   o.log_level = log_level == "debug"   ? log::Level::kDebug
                 : log_level == "warn"  ? log::Level::kWarn

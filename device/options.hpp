@@ -2,20 +2,29 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "device/config.hpp"
 #include "shared/address.hpp"
 #include "shared/log.hpp"
 
 namespace camstream {
 
 struct DaemonOptions {
-  std::string source = "testpattern";
+  std::string source = "auto";  // auto: the first camera when there is one, else the test pattern
+  std::string camera;           // --camera INDEX|ID; empty = the first camera
+  bool list_cameras = false;    // --list-cameras: print the cameras and exit
+  bool hflip = false;
+  bool vflip = false;
+  int rotate = 0;                                             // 0 or 180
+  std::vector<std::pair<std::string, std::string>> controls;  // --control NAME=VALUE, in order
   int width = 1280;
   int height = 720;
   double fps = 30;
   int quality = 80;
   int workers = 0;  // 0 until parsed: then the number of cores, at most 4
+  int noise = 0;    // test pattern grain, luma standard deviation; 0 = a clean picture
   HostPort listen{"0.0.0.0", kDefaultPort};
   double stats_interval = 0;  // seconds between stats lines; 0 = none
   log::Level log_level = log::Level::kInfo;
@@ -28,8 +37,12 @@ struct ParseResult {
   std::string output;  // what to print (help text on stdout, an error on stderr)
 };
 
-// Parses argv (argv[0] included). Never prints and never exits, so tests can call it.
-ParseResult parse_daemon_options(const std::vector<std::string>& args);
+// Parses argv (argv[0] included), then the config file: --config PATH, or `default_config`
+// when not given (a missing default file is fine, a missing --config file is an error).
+// Every long flag can be set in the file as `flag = value`; a flag on the command line wins
+// over the file. Never prints and never exits, so tests can call it.
+ParseResult parse_daemon_options(const std::vector<std::string>& args,
+                                 const std::string& default_config = kDefaultConfigPath);
 
 // "WxH" -> width, height within the daemon's bounds; on failure a sentence in `error`.
 bool parse_size(const std::string& text, int& width, int& height, std::string& error);

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include <CLI/CLI.hpp>
 #include <SDL.h>
@@ -18,6 +19,8 @@
 #include "viewer/display/display.hpp"
 #include "viewer/net/connection.hpp"
 #include "viewer/net/frame_mailbox.hpp"
+#include "viewer/net/http_connection.hpp"
+#include "viewer/net/http_url.hpp"
 #include "viewer/stats.hpp"
 
 using namespace camstream;
@@ -33,16 +36,29 @@ std::atomic<bool> g_interrupted{false};
 
 struct ViewerOptions {
   HostPort target;
+  std::optional<HttpUrl> url;  // an HTTP MJPEG stream instead of the native protocol
   bool no_display = false;
   bool print_fps = false;
   bool check_pattern = false;
   std::uint64_t frames = 0;  // 0 = until the stream ends or the window closes
 };
 
+// What the connection of type Conn is built from: the native address or the HTTP URL.
+template <typename Conn>
+auto connection_target(const ViewerOptions& opt) {
+  if constexpr (std::is_same_v<Conn, HttpViewerConnection>) {
+    return *opt.url;
+  } else {
+    return opt.target;
+  }
+}
+
 // Everything that happens to a frame after it leaves the mailbox, with or without a window.
+// Conn is the network side: ViewerConnection (native) or HttpViewerConnection.
+template <typename Conn>
 class Viewer {
  public:
-  Viewer(const ViewerOptions& opt, ViewerConnection& conn, FrameMailbox& mailbox)
+  Viewer(const ViewerOptions& opt, Conn& conn, FrameMailbox& mailbox)
       : opt_(opt), conn_(conn), mailbox_(mailbox), stats_(monotonic_us()) {}
 
   enum class Outcome { kShow, kShowAndStop, kSkip };
@@ -50,6 +66,7 @@ class Viewer {
   // Decodes the frame. kSkip: it could not be decoded and image() holds nothing to show;
   // kShowAndStop: the last of --frames N.
   Outcome consume(const ReceivedFrame& frame) {
+    const std::uint64_t decode_start_us = monotonic_us();
     if (!decoder_.decode(frame)) {
       log::warn("skipping frame " + std::to_string(frame.header.seq) +
                 ": cannot decode its JPEG (" + decoder_.error() + ")");
@@ -57,12 +74,12 @@ class Viewer {
     }
     const std::uint64_t decoded_us = monotonic_us();
     std::int64_t offset = 0;
-    std::int64_t latency = -1;
-    if (conn_.clock_offset(offset)) {
-      latency = static_cast<std::int64_t>(decoded_us) -
-                (static_cast<std::int64_t>(frame.header.capture_us) - offset);
-    }
-    stats_.frame(latency);
+    // Capture time on the viewer's clock; unknown (-1) until the first pong.
+    capture_local_us_ = -1;
+    if (conn_.clock_offset(offset))
+      capture_local_us_ = static_cast<std::int64_t>(frame.header.capture_us) - offset;
+    stats_.frame(since_capture(frame.received_us), since_capture(decoded_us),
+                 static_cast<std::int64_t>(decoded_us - decode_start_us));
     last_seq_ = frame.header.seq;
     const Yuv420Image& img = decoder_.image();
     width_ = img.width();
@@ -71,6 +88,9 @@ class Viewer {
     ++decoded_;
     return opt_.frames != 0 && decoded_ >= opt_.frames ? Outcome::kShowAndStop : Outcome::kShow;
   }
+
+  // The frame consumed last is on screen now.
+  void presented() { stats_.presented(since_capture(monotonic_us())); }
 
   // Called often; prints and returns a summary once a second.
   std::optional<WindowFigures> tick() {
@@ -117,8 +137,12 @@ class Viewer {
     }
   }
 
+  std::int64_t since_capture(std::uint64_t local_us) const {
+    return capture_local_us_ < 0 ? -1 : static_cast<std::int64_t>(local_us) - capture_local_us_;
+  }
+
   const ViewerOptions& opt_;
-  ViewerConnection& conn_;
+  Conn& conn_;
   FrameMailbox& mailbox_;
   FrameDecoder decoder_;
   ViewerStats stats_;
@@ -129,9 +153,11 @@ class Viewer {
   int width_ = 0;
   int height_ = 0;
   double fps_ = 0;
+  std::int64_t capture_local_us_ = -1;
 };
 
-int finish(const Viewer& viewer, const FrameMailbox& mailbox, bool enough) {
+template <typename Conn>
+int finish(const Viewer<Conn>& viewer, const FrameMailbox& mailbox, bool enough) {
   if (viewer.pattern_errors() > 0) {
     log::error(std::to_string(viewer.pattern_errors()) + " of " + std::to_string(viewer.decoded()) +
                " frames failed the pattern check");
@@ -145,14 +171,16 @@ int finish(const Viewer& viewer, const FrameMailbox& mailbox, bool enough) {
   return kExitOk;
 }
 
+template <typename Conn>
 int run_headless(const ViewerOptions& opt, FrameMailbox& mailbox) {
-  ViewerConnection conn(opt.target, mailbox, [] {});
-  Viewer viewer(opt, conn, mailbox);
+  using V = Viewer<Conn>;
+  Conn conn(connection_target<Conn>(opt), mailbox, [] {});
+  V viewer(opt, conn, mailbox);
   conn.start();
   bool enough = false;
   while (!g_interrupted.load()) {
     auto frame = mailbox.wait_take(std::chrono::milliseconds(100));
-    if (frame && viewer.consume(*frame) == Viewer::Outcome::kShowAndStop) {
+    if (frame && viewer.consume(*frame) == V::Outcome::kShowAndStop) {
       enough = true;
       break;
     }
@@ -163,7 +191,9 @@ int run_headless(const ViewerOptions& opt, FrameMailbox& mailbox) {
   return finish(viewer, mailbox, enough);
 }
 
+template <typename Conn>
 int run_window(const ViewerOptions& opt, FrameMailbox& mailbox) {
+  using V = Viewer<Conn>;
   Display display;
   std::string error;
   if (!display.init(error)) {
@@ -177,7 +207,7 @@ int run_window(const ViewerOptions& opt, FrameMailbox& mailbox) {
   }
   // At most one wake-up in flight: the queue never floods, the mailbox holds the newest frame.
   std::atomic<bool> event_pending{false};
-  ViewerConnection conn(opt.target, mailbox, [&event_pending, frame_event] {
+  Conn conn(connection_target<Conn>(opt), mailbox, [&event_pending, frame_event] {
     if (!event_pending.exchange(true)) {
       SDL_Event e{};
       e.type = frame_event;
@@ -185,8 +215,9 @@ int run_window(const ViewerOptions& opt, FrameMailbox& mailbox) {
       if (SDL_PushEvent(&e) != 1) event_pending.store(false);
     }
   });
-  Viewer viewer(opt, conn, mailbox);
-  display.set_title("camview - " + to_string(opt.target) + " - connecting");
+  V viewer(opt, conn, mailbox);
+  display.set_title("camview - " + (opt.url ? to_string(*opt.url) : to_string(opt.target)) +
+                    " - connecting");
   conn.start();
 
   bool enough = false;
@@ -195,13 +226,14 @@ int run_window(const ViewerOptions& opt, FrameMailbox& mailbox) {
   const auto show_next = [&]() {
     auto frame = mailbox.take();
     if (!frame) return true;
-    const Viewer::Outcome outcome = viewer.consume(*frame);
-    if (outcome == Viewer::Outcome::kSkip) return true;
-    if (outcome == Viewer::Outcome::kShowAndStop) enough = true;
+    const typename V::Outcome outcome = viewer.consume(*frame);
+    if (outcome == V::Outcome::kSkip) return true;
+    if (outcome == V::Outcome::kShowAndStop) enough = true;
     if (!display.show(viewer.image().view(), error)) {
       log::error(error);
       return false;
     }
+    viewer.presented();
     return true;
   };
   while (!quit && !enough && !g_interrupted.load()) {
@@ -247,11 +279,15 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   CLI::App app{"camview - shows the live stream of a camstreamd", "camview"};
   app.set_version_flag("--version", "camview 0.1.0");
-  app.add_option("target", target, "HOST[:PORT] of the camstreamd (default port 8080)")->required();
+  app.add_option("target", target,
+                 "HOST[:PORT] of the camstreamd (default port 8080), or the http:// URL of an "
+                 "MJPEG stream (camstreamd's /stream, ustreamer, mjpg-streamer, ffmpeg)")
+      ->required();
   app.add_flag("--no-display", opt.no_display,
                "Receive and decode without opening a window (for headless machines and tests)");
   app.add_flag("--print-fps", opt.print_fps,
-               "Print one line a second: fps, kbit/s, frames skipped and lost, latency");
+               "Print one line a second: fps, kbit/s, frames skipped and lost, latency from capture to "
+               "received, decoded and presented (p50/p99), decode time");
   app.add_option("--frames", opt.frames, "Exit 0 after this many decoded frames")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
   app.add_flag("--check-pattern", opt.check_pattern,
@@ -272,7 +308,16 @@ int main(int argc, char** argv) {
                  : log_level == "error" ? log::Level::kError
                                         : log::Level::kInfo);
   std::string error;
-  const auto parsed = parse_target(target, error);
+  if (looks_like_url(target)) {
+    opt.url = parse_http_url(target, error);
+    if (!opt.url) {
+      std::cerr << "camview: error: bad URL '" << target << "': " << error
+                << "; e.g. http://raspberrypi.local:8080/stream\n";
+      return kExitUsage;
+    }
+    opt.target = opt.url->server;
+  }
+  const auto parsed = opt.url ? std::optional<HostPort>(opt.target) : parse_target(target, error);
   if (!parsed) {
     std::cerr << "camview: error: bad address '" << target << "': " << error
               << "; give HOST[:PORT], e.g. raspberrypi.local:8080\n";
@@ -284,5 +329,10 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, [](int) { g_interrupted.store(true); });
 
   FrameMailbox mailbox;
-  return opt.no_display ? run_headless(opt, mailbox) : run_window(opt, mailbox);
+  if (opt.url) {
+    return opt.no_display ? run_headless<HttpViewerConnection>(opt, mailbox)
+                          : run_window<HttpViewerConnection>(opt, mailbox);
+  }
+  return opt.no_display ? run_headless<ViewerConnection>(opt, mailbox)
+                        : run_window<ViewerConnection>(opt, mailbox);
 }

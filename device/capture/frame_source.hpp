@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <stop_token>
 #include <string>
 
 #include "shared/yuv.hpp"
@@ -25,6 +26,10 @@ class FrameSink {
  public:
   virtual ~FrameSink() = default;
   virtual bool offer(RawFramePtr frame) = 0;
+  // Blocks until offer() would take a frame, or `stop` is requested (then false). A source
+  // that paces itself by the sink (the test pattern at --fps 0) calls it before drawing, so
+  // it draws only frames that get encoded; a camera, paced by its sensor, never waits here.
+  virtual bool wait_ready(std::stop_token stop) { return !stop.stop_requested(); }
 };
 
 struct SourceStats {

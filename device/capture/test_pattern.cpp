@@ -1,8 +1,11 @@
 // test_pattern.cpp - the generated source: drawing in YUV and pacing frames on its own thread.
 #include "device/capture/test_pattern.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
+#include <random>
 #include <string>
 
 #include "shared/clock.hpp"
@@ -75,6 +78,88 @@ void TestPattern::render(Yuv420Image& img, std::uint64_t seq) {
   seqcode::draw(img.y(), img.y_stride(), w, h, static_cast<std::uint32_t>(seq));
 }
 
+namespace {
+
+// Large enough that a row's start, picked anew each frame, rarely repeats a neighbour's grain.
+constexpr std::size_t kNoiseTable = std::size_t{1} << 20;
+
+// The grain split into what it adds and what it takes away (one of them 0 per sample), so
+// that applying it is two saturating operations on unsigned bytes.
+PatternNoise::Table noise_table(double sigma, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> normal(0.0, sigma);
+  PatternNoise::Table table;
+  table.add.resize(kNoiseTable);
+  table.sub.resize(kNoiseTable);
+  for (std::size_t i = 0; i < kNoiseTable; ++i) {
+    const long n = std::clamp(std::lround(normal(rng)), -255L, 255L);
+    table.add[i] = static_cast<std::uint8_t>(n > 0 ? n : 0);
+    table.sub[i] = static_cast<std::uint8_t>(n < 0 ? -n : 0);
+  }
+  return table;
+}
+
+// Where row `row` of frame `seq` starts reading the table: a mix of both, so rows and frames
+// get unrelated grain.
+std::size_t noise_offset(std::uint64_t seq, int row, std::size_t span) {
+  std::uint64_t x =
+      seq * 0x9E3779B97F4A7C15ull + static_cast<std::uint64_t>(row) * 0xBF58476D1CE4E5B9ull;
+  x ^= x >> 31;
+  x *= 0x94D049BB133111EBull;
+  x ^= x >> 29;
+  return static_cast<std::size_t>(x % span);
+}
+
+// Sixteen bytes at a time with the compilers' portable vector types (SSE2 on x86, NEON on
+// Arm): saturating add and subtract, written as wrap-around plus a mask.
+using Bytes16 = std::uint8_t __attribute__((vector_size(16)));
+
+void add_row(std::uint8_t* row, const std::uint8_t* add, const std::uint8_t* sub, int width) {
+  int x = 0;
+  for (; x + 16 <= width; x += 16) {
+    Bytes16 v, a, s;
+    std::memcpy(&v, row + x, 16);
+    std::memcpy(&a, add + x, 16);
+    std::memcpy(&s, sub + x, 16);
+    Bytes16 up = v + a;
+    up |= reinterpret_cast<Bytes16>(up < v);  // wrapped past 255: all ones
+    Bytes16 down = up - s;
+    down &= reinterpret_cast<Bytes16>(down <= up);  // wrapped below 0: zero
+    std::memcpy(row + x, &down, 16);
+  }
+  for (; x < width; ++x) {
+    const int v = row[x] + add[x] - sub[x];
+    row[x] = static_cast<std::uint8_t>(std::clamp(v, 0, 255));
+  }
+}
+
+}  // namespace
+
+PatternNoise::PatternNoise(int level)
+    : level_(level),
+      luma_(noise_table(level, 0x5eed0001u)),
+      chroma_(noise_table(level / 2.0, 0x5eed0002u)) {}
+
+void PatternNoise::apply(Yuv420Image& img, std::uint64_t seq, int rows_end) const {
+  const int w = img.width();
+  const int rows = std::min(rows_end, img.height());
+  const std::size_t span = kNoiseTable - static_cast<std::size_t>(w);
+  for (int row = 0; row < rows; ++row) {
+    const std::size_t at = noise_offset(seq, row, span);
+    add_row(img.y() + row * img.y_stride(), luma_.add.data() + at, luma_.sub.data() + at, w);
+  }
+  const int cw = chroma_width(w);
+  const std::size_t cspan = kNoiseTable - static_cast<std::size_t>(cw);
+  for (int row = 0; row < rows / 2; ++row) {
+    const std::size_t u_at = noise_offset(seq, row, cspan);
+    const std::size_t v_at = noise_offset(seq + 0x10000, row, cspan);
+    add_row(img.u() + row * img.uv_stride(), chroma_.add.data() + u_at, chroma_.sub.data() + u_at,
+            cw);
+    add_row(img.v() + row * img.uv_stride(), chroma_.add.data() + v_at, chroma_.sub.data() + v_at,
+            cw);
+  }
+}
+
 struct TestPattern::Pool {
   std::mutex mutex;
   std::vector<std::unique_ptr<Yuv420Image>> free;
@@ -90,12 +175,17 @@ TestPattern::~TestPattern() {
   stop();
 }
 
+void TestPattern::set_noise(int level) {
+  noise_ = level > 0 ? std::make_unique<PatternNoise>(level) : nullptr;
+}
+
 void TestPattern::start(FrameSink& sink) {
   {
     std::lock_guard lock(mutex_);
     stopping_ = false;
   }
-  thread_ = std::thread([this, &sink] { run(sink); });
+  stop_source_ = std::stop_source();
+  thread_ = std::thread([this, &sink, token = stop_source_.get_token()] { run(sink, token); });
 }
 
 void TestPattern::stop() {
@@ -103,19 +193,21 @@ void TestPattern::stop() {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
+  stop_source_.request_stop();  // wakes a capture thread that waits for demand
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
 std::string TestPattern::describe() const {
-  return "test pattern " + std::to_string(width_) + "x" + std::to_string(height_);
+  return "test pattern " + std::to_string(width_) + "x" + std::to_string(height_) +
+         (noise_ ? " with noise " + std::to_string(noise_->level()) : std::string());
 }
 
 SourceStats TestPattern::stats() const {
   return SourceStats{captured_.load(), dropped_.load()};
 }
 
-void TestPattern::run(FrameSink& sink) {
+void TestPattern::run(FrameSink& sink, std::stop_token stop) {
   using Clock = std::chrono::steady_clock;
   const bool paced = fps_ > 0;
   const auto period =
@@ -129,6 +221,10 @@ void TestPattern::run(FrameSink& sink) {
       if (paced) wake_.wait_until(lock, next, [this] { return stopping_; });
       if (stopping_) return;
     }
+    // Nobody watching: sleep here, drawing and encoding nothing, until someone is.
+    if (demand_ != nullptr && !demand_->acquire(stop)) return;
+    // Unpaced, the encoders set the rate: draw only once one of them can take the frame.
+    if (!paced && !sink.wait_ready(stop)) return;
     if (paced) {
       next += period;
       // After a stall, keep the rate rather than burst to catch up.
@@ -145,6 +241,8 @@ void TestPattern::run(FrameSink& sink) {
       }
     }
     if (!image) {
+      // A snapshot request taken for this frame must wait for the next one.
+      if (demand_ != nullptr) demand_->release_request();
       if (paced) {
         // A camera would have captured this one and had nowhere to put it.
         ++seq;
@@ -158,6 +256,7 @@ void TestPattern::run(FrameSink& sink) {
       continue;
     }
     render(*image, seq);
+    if (noise_) noise_->apply(*image, seq, seqcode::layout_for(width_, height_).y0);
     captured_.fetch_add(1, std::memory_order_relaxed);
     auto raw = std::make_unique<RawFrame>(RawFrame{seq++, monotonic_us(), image->view()});
     // The deleter returns the image to the pool, which outlives the source if it must.
@@ -166,7 +265,10 @@ void TestPattern::run(FrameSink& sink) {
       std::lock_guard lock(pool->mutex);
       pool->free.emplace_back(img);
     });
-    if (!sink.offer(std::move(frame))) dropped_.fetch_add(1, std::memory_order_relaxed);
+    if (!sink.offer(std::move(frame))) {
+      dropped_.fetch_add(1, std::memory_order_relaxed);
+      if (demand_ != nullptr) demand_->release_request();
+    }
   }
 }
 

@@ -6,13 +6,41 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <stop_token>
 #include <thread>
 #include <vector>
 
+#include "device/capture/demand.hpp"
 #include "device/capture/frame_source.hpp"
 #include "shared/yuv.hpp"
 
 namespace camstream {
+
+// Sensor-like grain laid over a picture. A flat picture compresses to a tenth of what a
+// camera's does and encodes about twice as fast, so benchmarks need this to be honest. The
+// noise is drawn once into a table; each frame adds rows of it starting at places picked from
+// the frame number, so every frame's grain differs while the cost stays one saturating add
+// per sample (kept apart from the encoder in the benchmarks).
+class PatternNoise {
+ public:
+  // `level`: the luma noise's standard deviation in code values (chroma gets half); 1 to 64.
+  explicit PatternNoise(int level);
+
+  // Adds frame `seq`'s grain to every row above `rows_end` (the seqcode stays clean).
+  void apply(Yuv420Image& image, std::uint64_t seq, int rows_end) const;
+  int level() const { return level_; }
+
+  // Per sample, what the grain adds and what it subtracts (one of the two is 0).
+  struct Table {
+    std::vector<std::uint8_t> add;
+    std::vector<std::uint8_t> sub;
+  };
+
+ private:
+  int level_;
+  Table luma_;
+  Table chroma_;
+};
 
 // The picture: eight colour bars (white, yellow, cyan, green, magenta, red, blue, black)
 // across the top, a white square sliding over a grey band below them, and the frame's
@@ -22,6 +50,12 @@ class TestPattern final : public FrameSource {
   // `fps` 0 means as fast as the sink takes frames. `buffers` bounds the frames in flight.
   TestPattern(int width, int height, double fps, int buffers);
   ~TestPattern() override;
+
+  // Before start(): camera-like grain of this level (PatternNoise); 0 = the clean picture.
+  void set_noise(int level);
+  // Before start(): draw a frame only while `demand` wants one, and sleep (no drawing, no
+  // encoding) while it does not. Without it, frames are drawn all the time.
+  void set_demand(Demand* demand) { demand_ = demand; }
 
   void start(FrameSink& sink) override;
   void stop() override;
@@ -43,11 +77,14 @@ class TestPattern final : public FrameSource {
 
  private:
   struct Pool;
-  void run(FrameSink& sink);
+  void run(FrameSink& sink, std::stop_token stop);
 
   int width_;
   int height_;
   double fps_;
+  std::unique_ptr<PatternNoise> noise_;
+  Demand* demand_ = nullptr;
+  std::stop_source stop_source_;
   std::shared_ptr<Pool> pool_;
   std::thread thread_;
   std::mutex mutex_;

@@ -32,6 +32,7 @@ void EncoderPool::stop() {
     queue_.clear();
   }
   wake_.notify_all();
+  ready_.notify_all();
   for (auto& t : threads_)
     t.join();
   threads_.clear();
@@ -44,14 +45,22 @@ bool EncoderPool::offer(RawFramePtr frame) {
       refused_.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
-    queue_.push_back(std::move(frame));
+    queue_.push_back(Queued{std::move(frame), monotonic_us()});
   }
   wake_.notify_one();
   return true;
 }
 
+bool EncoderPool::wait_ready(std::stop_token stop) {
+  std::unique_lock lock(mutex_);
+  ready_.wait(lock, stop,
+              [this] { return stopping_ || static_cast<std::size_t>(idle_) > queue_.size(); });
+  return !stop.stop_requested();
+}
+
 EncoderStats EncoderPool::stats() const {
-  return EncoderStats{encoded_.load(), refused_.load(), failed_.load(), encode_us_.load()};
+  return EncoderStats{encoded_.load(),         refused_.load(),         failed_.load(),
+                      encode_us_.load(),       queue_times_.snapshot(), encode_times_.snapshot()};
 }
 
 void EncoderPool::run() {
@@ -59,13 +68,18 @@ void EncoderPool::run() {
   bool busy = false;
   for (;;) {
     RawFramePtr raw;
+    std::uint64_t offered_us = 0;
     {
       std::unique_lock lock(mutex_);
-      if (busy) ++idle_;
+      if (busy) {
+        ++idle_;
+        ready_.notify_all();
+      }
       busy = false;
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (stopping_) return;
-      raw = std::move(queue_.front());
+      raw = std::move(queue_.front().frame);
+      offered_us = queue_.front().offered_us;
       queue_.pop_front();
       --idle_;
       busy = true;
@@ -82,6 +96,7 @@ void EncoderPool::run() {
       continue;
     }
     frame->encode_start_us = monotonic_us();
+    queue_times_.record(frame->encode_start_us - offered_us);
     const std::size_t size = encoder.compress(in, quality_, frame->data.get(), capacity);
     frame->data.shrink_to(size);
     frame->encode_end_us = monotonic_us();
@@ -102,6 +117,7 @@ void EncoderPool::run() {
     frame->prefix = proto::encode_frame_prefix(frame->header);
     encoded_.fetch_add(1, std::memory_order_relaxed);
     encode_us_.fetch_add(frame->encode_end_us - frame->encode_start_us, std::memory_order_relaxed);
+    encode_times_.record(frame->encode_end_us - frame->encode_start_us);
     sink_.publish(std::move(frame));
   }
 }

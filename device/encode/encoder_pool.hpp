@@ -11,6 +11,7 @@
 
 #include "device/capture/frame_source.hpp"
 #include "device/encode/encoded_frame.hpp"
+#include "device/encode/stage_times.hpp"
 
 namespace camstream {
 
@@ -19,6 +20,8 @@ struct EncoderStats {
   std::uint64_t refused = 0;  // offered while every worker was busy
   std::uint64_t failed = 0;
   std::uint64_t encode_us_total = 0;
+  StageTimes::Snapshot queue;   // offer() taking the frame -> a worker starting on it
+  StageTimes::Snapshot encode;  // compression alone
 };
 
 // A frame goes to whichever worker is idle; when none is, offer() refuses it at once and the
@@ -37,6 +40,8 @@ class EncoderPool final : public FrameSink {
   void stop();
 
   bool offer(RawFramePtr frame) override;
+  // Returns once a worker is idle (or the pool is stopping: offer() then refuses at once).
+  bool wait_ready(std::stop_token stop) override;
 
   EncoderStats stats() const;
   int workers() const { return workers_; }
@@ -50,13 +55,20 @@ class EncoderPool final : public FrameSink {
   std::vector<std::thread> threads_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<RawFramePtr> queue_;  // never longer than the number of idle workers
+  std::condition_variable_any ready_;  // a worker became idle
+  struct Queued {
+    RawFramePtr frame;
+    std::uint64_t offered_us;
+  };
+  std::deque<Queued> queue_;  // never longer than the number of idle workers
   int idle_ = 0;
   bool stopping_ = false;
   std::atomic<std::uint64_t> encoded_{0};
   std::atomic<std::uint64_t> refused_{0};
   std::atomic<std::uint64_t> failed_{0};
   std::atomic<std::uint64_t> encode_us_{0};
+  StageTimes queue_times_;
+  StageTimes encode_times_;
 };
 
 }  // namespace camstream

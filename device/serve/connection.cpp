@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "device/serve/hub.hpp"
 #include "device/serve/server.hpp"
 #include "shared/clock.hpp"
 #include "shared/log.hpp"
@@ -15,8 +16,8 @@ namespace {
 constexpr std::size_t kSniffBytes = 4;
 
 bool looks_like_http(std::span<const std::uint8_t> b) {
-  static constexpr const char* kMethods[] = {"GET ", "HEAD", "POST", "PUT ",
-                                             "OPTI", "DELE", "PATC"};
+  static constexpr const char* kMethods[] = {"GET ", "HEAD", "POST", "PUT ", "OPTI",
+                                             "DELE", "PATC", "CONN", "TRAC"};
   return std::any_of(std::begin(kMethods), std::end(kMethods),
                      [&](const char* m) { return std::memcmp(b.data(), m, kSniffBytes) == 0; });
 }
@@ -36,6 +37,8 @@ void Connection::start(EncodedFramePtr latest) {
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
   socket_.set_option(asio::socket_base::keep_alive(true), ec);
   pending_ = std::move(latest);  // a new client gets the current picture at once
+  connected_us_ = monotonic_us();
+  rate_ = RateMeter(connected_us_, 0);
 
   auto self = shared_from_this();
   deadline_.expires_after(server_.limits_.handshake_timeout);
@@ -74,15 +77,15 @@ void Connection::on_sniffed() {
     return;
   }
   if (looks_like_http(first)) {
-    const std::string body =
-        "This port speaks the native camstream protocol; watch it with: camview HOST:PORT\r\n";
-    reply_ =
-        "HTTP/1.1 501 Not Implemented\r\nContent-Type: text/plain\r\nConnection: close\r\n"
-        "Cache-Control: no-store\r\nContent-Length: " +
-        std::to_string(body.size()) + "\r\n\r\n" + body;
-    const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(reply_.data()),
-                                              reply_.size());
-    reply_and_close(bytes, "spoke HTTP, which this version does not serve", true);
+    // The HTTP session takes the socket over, with what is left of the time to speak.
+    const auto deadline = deadline_.expiry();
+    deadline_.cancel();
+    pending_.reset();
+    http_ = std::make_unique<HttpSession>(
+        socket_, static_cast<HttpSessionOwner&>(*this),
+        HttpTimeouts{server_.limits_.handshake_timeout, server_.limits_.write_timeout}, peer_);
+    http_->start(std::string_view(reinterpret_cast<const char*>(hello_.data()), kSniffBytes),
+                 deadline);
     return;
   }
   close("spoke neither the camstream protocol nor HTTP");
@@ -108,6 +111,7 @@ void Connection::on_hello() {
       proto::encode(proto::ServerHello{proto::kVersion, proto::HelloStatus::kOk, monotonic_us()});
   deadline_.cancel();
   streaming_ = true;
+  watch_ = Demand::Watch(server_.hub_.demand());
   writing_ = true;
   log::info("client " + peer_ + " connected");
   auto self = shared_from_this();
@@ -163,6 +167,7 @@ void Connection::on_message() {
 
 void Connection::deliver(const EncodedFramePtr& frame) {
   if (closed_ || !frame) return;
+  if (http_) return http_->deliver(frame);
   if (sent_any_ && frame->header.seq <= last_seq_sent_) return;
   if (pending_ && frame->header.seq <= pending_->header.seq) return;
   // Before the handshake the slot only keeps the newest picture for the first write; the
@@ -198,9 +203,11 @@ void Connection::write_next() {
       asio::buffer(in_flight_->jpeg().data(), in_flight_->jpeg().size())};
   deadline_.expires_after(server_.limits_.write_timeout);
   wait_deadline();
+  write_started_us_ = monotonic_us();
   asio::async_write(socket_, buffers, [self](std::error_code e, std::size_t) {
     self->writing_ = false;
     self->deadline_.cancel();
+    self->server_.send_times_.record(monotonic_us() - self->write_started_us_);
     if (e)
       return self->close(e == asio::error::broken_pipe || e == asio::error::connection_reset
                              ? "disconnected"
@@ -210,6 +217,7 @@ void Connection::write_next() {
     self->in_flight_.reset();
     ++self->frames_sent_;
     ++self->server_.stats_.frames_sent;
+    self->rate_.update(monotonic_us(), self->frames_sent_);
     self->write_next();
   });
 }
@@ -242,12 +250,25 @@ void Connection::drain(const std::string& reason) {
 void Connection::close(const std::string& reason) {
   if (closed_) return;
   closed_ = true;
+  watch_.reset();
   asio::error_code ec;
   deadline_.cancel();
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   pending_.reset();
-  if (streaming_) {
+  if (http_) {
+    http_->stop();
+    if (http_->streamed()) {
+      log::info("HTTP client " + peer_ + " left (" + reason +
+                "): " + std::to_string(http_->frames_sent()) + " frames sent, " +
+                std::to_string(http_->frames_skipped()) + " skipped");
+    } else if (http_refused_) {
+      ++server_.stats_.rejected;
+      log::info("HTTP client " + peer_ + " refused: " + reason);
+    } else {
+      log::debug("HTTP client " + peer_ + " closed: " + reason);
+    }
+  } else if (streaming_) {
     log::info("client " + peer_ + " left (" + reason + "): " + std::to_string(frames_sent_) +
               " frames sent, " + std::to_string(frames_skipped_) + " skipped");
   } else {
@@ -255,6 +276,93 @@ void Connection::close(const std::string& reason) {
     log::info("client " + peer_ + " refused: " + reason);
   }
   server_.remove(shared_from_this());
+}
+
+std::optional<ClientFigures> Connection::client_figures(std::uint64_t now_us) const {
+  ClientFigures c;
+  c.peer = peer_;
+  c.connected_s = static_cast<double>(now_us - connected_us_) / 1e6;
+  if (http_ && http_->streaming()) {
+    c.kind = "http";
+    c.sent = http_->frames_sent();
+    c.skipped = http_->frames_skipped();
+    c.fps = http_->fps(now_us);
+  } else if (!http_ && streaming_) {
+    c.kind = "native";
+    c.sent = frames_sent_;
+    c.skipped = frames_skipped_;
+    c.fps = rate_.rate(now_us, frames_sent_);
+  } else {
+    return std::nullopt;
+  }
+  return c;
+}
+
+std::shared_ptr<void> Connection::keep_alive() {
+  return shared_from_this();
+}
+
+EncodedFramePtr Connection::latest_frame() {
+  return server_.hub_.latest();
+}
+
+Demand::Watch Connection::watch() {
+  return Demand::Watch(server_.hub_.demand());
+}
+
+bool Connection::frames_flowing() {
+  return server_.hub_.demand().watchers() > 0;
+}
+
+std::uint64_t Connection::request_frame(std::function<void(const EncodedFramePtr&)> done) {
+  // The hub answers on an encoder thread: hand the frame over to this loop.
+  auto executor = socket_.get_executor();
+  return server_.hub_.request_next(
+      [executor, done = std::move(done)](const EncodedFramePtr& frame) {
+        asio::post(executor, [done, frame] { done(frame); });
+      });
+}
+
+void Connection::cancel_frame_request(std::uint64_t id) {
+  server_.hub_.cancel_next(id);
+}
+
+StatusFigures Connection::figures() {
+  const std::uint64_t now = monotonic_us();
+  ServerFiguresState& state = server_.figures_;
+  StatusFigures f;
+  f.uptime_s = static_cast<double>(now - state.started_us) / 1e6;
+  if (state.provider) {
+    f.have_pipeline = true;
+    f.pipeline = state.provider->pipeline();
+    state.captured.update(now, f.pipeline.captured);
+    f.captured_fps = state.captured.rate(now, f.pipeline.captured);
+  }
+  const ServerStats s = server_.stats();
+  state.sent.update(now, s.frames_sent);
+  f.sent_fps = state.sent.rate(now, s.frames_sent);
+  f.frames_sent = s.frames_sent;
+  f.frames_skipped = s.frames_skipped;
+  f.connections = s.clients;
+  f.accepted = s.accepted;
+  f.refused = s.rejected;
+  for (const auto& c : server_.connections_) {
+    if (auto figures = c->client_figures(now)) f.clients.push_back(std::move(*figures));
+  }
+  return f;
+}
+
+void Connection::count_frame(bool skipped) {
+  if (skipped) {
+    ++server_.stats_.frames_skipped;
+  } else {
+    ++server_.stats_.frames_sent;
+  }
+}
+
+void Connection::session_ended(const std::string& reason, bool refused) {
+  http_refused_ = refused;
+  close(reason);
 }
 
 }  // namespace camstream

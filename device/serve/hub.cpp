@@ -1,6 +1,8 @@
 // hub.cpp - newest-frame-wins publication.
 #include "device/serve/hub.hpp"
 
+#include <algorithm>
+
 namespace camstream {
 
 void Hub::set_listener(Listener listener) {
@@ -19,6 +21,37 @@ void Hub::publish(EncodedFramePtr frame) {
   latest_ = frame;
   published_.fetch_add(1, std::memory_order_relaxed);
   if (listener_) listener_(latest_);
+  for (const Request& r : requests_)
+    r.done(latest_);
+  requests_.clear();
+}
+
+std::uint64_t Hub::request_next(Listener done) {
+  std::uint64_t id = 0;
+  {
+    std::lock_guard lock(mutex_);
+    id = next_request_id_++;
+    requests_.push_back(Request{id, std::move(done)});
+  }
+  // Registered before asking, so the frame this request causes cannot slip past it.
+  demand_.request_frame();
+  return id;
+}
+
+bool Hub::cancel_next(std::uint64_t id) {
+  std::lock_guard lock(mutex_);
+  const auto it =
+      std::find_if(requests_.begin(), requests_.end(), [id](const Request& r) { return r.id == id; });
+  if (it == requests_.end()) return false;
+  requests_.erase(it);
+  return true;
+}
+
+void Hub::cancel_all_requests() {
+  std::lock_guard lock(mutex_);
+  for (const Request& r : requests_)
+    r.done(nullptr);
+  requests_.clear();
 }
 
 EncodedFramePtr Hub::latest() const {

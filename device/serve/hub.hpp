@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <vector>
 
+#include "device/capture/demand.hpp"
 #include "device/encode/encoded_frame.hpp"
 
 namespace camstream {
@@ -24,10 +26,33 @@ class Hub final : public EncodedSink {
   std::uint64_t published() const { return published_.load(); }
   std::uint64_t dropped_late() const { return dropped_late_.load(); }
 
+  // Who wants frames. A streaming session holds a Demand::Watch for as long as it streams;
+  // the source sleeps in demand().acquire() while nobody does.
+  Demand& demand() { return demand_; }
+
+  // One frame on request, for a snapshot (HTTP /snapshot): asks the source for a frame even
+  // when nobody streams, and calls `done` once with the next frame published after this call.
+  // `done` runs on the publishing thread under the hub's lock, like the listener, so it must
+  // only post the frame to its own loop. The caller bounds its wait itself (an encode can
+  // fail) and calls cancel_next() with the returned id when it gives up.
+  std::uint64_t request_next(Listener done);
+  // False when the request was already answered (or never existed).
+  bool cancel_next(std::uint64_t id);
+  // Answers every pending request with nullptr, so no one waits on a stopping daemon.
+  void cancel_all_requests();
+
  private:
+  struct Request {
+    std::uint64_t id;
+    Listener done;
+  };
+
   mutable std::mutex mutex_;
   EncodedFramePtr latest_;
   Listener listener_;
+  std::vector<Request> requests_;
+  std::uint64_t next_request_id_ = 1;
+  Demand demand_;
   std::atomic<std::uint64_t> published_{0};
   std::atomic<std::uint64_t> dropped_late_{0};
 };

@@ -9,6 +9,8 @@
 #include <asio.hpp>
 
 #include "device/encode/encoded_frame.hpp"
+#include "device/encode/stage_times.hpp"
+#include "device/serve/http_stats.hpp"
 #include "shared/address.hpp"
 
 namespace camstream {
@@ -54,6 +56,11 @@ class Server {
   void deliver(const EncodedFramePtr& frame);
 
   ServerStats stats() const;
+  // Per frame and client: a frame write's start to its completion (the socket took it all).
+  const StageTimes& send_times() const { return send_times_; }
+  // The pipeline's figures for HTTP /status and /metrics; `provider` must stay valid while
+  // the event loop runs.
+  void set_stats_provider(const StatsProvider* provider) { figures_.provider = provider; }
 
  private:
   friend class Connection;
@@ -67,6 +74,8 @@ class Server {
   std::set<std::shared_ptr<Connection>> connections_;
   bool stopped_ = false;
   ServerStats stats_;
+  StageTimes send_times_;
+  ServerFiguresState figures_;
 };
 
 }  // namespace camstream

@@ -4,14 +4,18 @@ Every process is started with a deadline and killed at the end of the test, so a
 test fail, never hang. Only loopback addresses are used.
 """
 import argparse
+import atexit
 import os
 import re
 import select
+import shlex
+import shutil
 import signal
 import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -32,6 +36,24 @@ def parse_args():
     args, rest = p.parse_known_args()
     DAEMON, VIEWER = args.daemon, args.viewer
     sys.argv = [sys.argv[0]] + rest
+    emulator = shlex.split(os.environ.get("CAMSTREAM_EMULATOR", ""))
+    if emulator:
+        DAEMON = emulated(emulator, DAEMON)
+
+
+def emulated(emulator, program):
+    """A script that runs `program` under `emulator` (a cross build's daemon under qemu-user).
+
+    The script execs the emulator, so the process the tests start, signal and kill is qemu
+    itself, which passes signals on to the program.
+    """
+    folder = tempfile.mkdtemp(prefix="camstream-e2e-")
+    atexit.register(shutil.rmtree, folder, True)
+    wrapper = os.path.join(folder, os.path.basename(program))
+    with open(wrapper, "w") as f:
+        f.write("#!/bin/sh\nexec %s \"$@\"\n" % " ".join(shlex.quote(a) for a in emulator + [program]))
+    os.chmod(wrapper, 0o755)
+    return wrapper
 
 
 def main():

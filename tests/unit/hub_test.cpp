@@ -106,5 +106,65 @@ TEST(Hub, ConcurrentPublishersStillInOrder) {
   EXPECT_EQ(hub.latest()->header.seq, heard.back());
 }
 
+TEST(Hub, RequestIsAnsweredByTheNextPublishOnly) {
+  Hub hub;
+  hub.publish(frame(4));  // before the request: not the answer
+  std::vector<EncodedFramePtr> got;
+  hub.request_next([&got](const EncodedFramePtr& f) { got.push_back(f); });
+  EXPECT_TRUE(hub.demand().request_pending()) << "the source was not asked for a frame";
+  EXPECT_TRUE(got.empty());
+
+  hub.publish(frame(3));  // late: dropped, so it answers nothing
+  EXPECT_TRUE(got.empty());
+  hub.publish(frame(5));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0]->header.seq, 5u);
+  hub.publish(frame(6));  // answered once, then forgotten
+  EXPECT_EQ(got.size(), 1u);
+}
+
+TEST(Hub, OneFrameAnswersEveryWaitingRequest) {
+  Hub hub;
+  int calls = 0;
+  std::uint64_t seen = 0;
+  for (int i = 0; i < 3; ++i) {
+    hub.request_next([&](const EncodedFramePtr& f) {
+      ++calls;
+      seen = f->header.seq;
+    });
+  }
+  hub.publish(frame(9));
+  EXPECT_EQ(calls, 3);
+  EXPECT_EQ(seen, 9u);
+}
+
+TEST(Hub, CancelledRequestIsNotCalled) {
+  Hub hub;
+  int kept = 0;
+  int cancelled = 0;
+  const std::uint64_t a = hub.request_next([&](const EncodedFramePtr&) { ++cancelled; });
+  const std::uint64_t b = hub.request_next([&](const EncodedFramePtr&) { ++kept; });
+  EXPECT_NE(a, b);
+  EXPECT_TRUE(hub.cancel_next(a));
+  EXPECT_FALSE(hub.cancel_next(a));
+  hub.publish(frame(1));
+  EXPECT_EQ(cancelled, 0);
+  EXPECT_EQ(kept, 1);
+  EXPECT_FALSE(hub.cancel_next(b)) << "already answered";
+}
+
+TEST(Hub, CancelAllAnswersWithNothing) {
+  Hub hub;
+  std::vector<EncodedFramePtr> got;
+  hub.request_next([&got](const EncodedFramePtr& f) { got.push_back(f); });
+  hub.request_next([&got](const EncodedFramePtr& f) { got.push_back(f); });
+  hub.cancel_all_requests();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0], nullptr);
+  EXPECT_EQ(got[1], nullptr);
+  hub.publish(frame(1));
+  EXPECT_EQ(got.size(), 2u);
+}
+
 }  // namespace
 }  // namespace camstream

@@ -17,7 +17,7 @@ ParseResult parse(std::vector<std::string> args) {
 TEST(DaemonOptions, Defaults) {
   const ParseResult r = parse({});
   ASSERT_FALSE(r.exit) << r.output;
-  EXPECT_EQ(r.options.source, "testpattern");
+  EXPECT_EQ(r.options.source, "auto");
   EXPECT_EQ(r.options.width, 1280);
   EXPECT_EQ(r.options.height, 720);
   EXPECT_DOUBLE_EQ(r.options.fps, 30.0);

@@ -1,0 +1,71 @@
+# Packaging.cmake - CPack .deb for camstreamd: the daemon, its systemd unit and default config.
+#
+# cpack --config BUILD/CPackConfig.cmake  ->  camstreamd_VERSION_ARCH.deb in BUILD
+# Package builds are configured with -DCMAKE_INSTALL_PREFIX=/usr (the presets do that), the
+# place the unit's ExecStart and Debian expect.
+include(GNUInstallDirs)
+
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/camstreamd.service
+  DESTINATION lib/systemd/system COMPONENT camstreamd)
+# Under /etc, so dpkg keeps a user's edits across upgrades (a conffile, listed below).
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/camstreamd.conf
+  DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/camstream COMPONENT camstreamd)
+install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/deployment.md
+  DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT camstreamd)
+
+# Debian's name for the target architecture: from the toolchain file when cross building.
+if(CAMSTREAM_DEB_ARCH)
+  set(_camstream_deb_arch ${CAMSTREAM_DEB_ARCH})
+else()
+  find_program(CAMSTREAM_DPKG dpkg)
+  if(CAMSTREAM_DPKG)
+    execute_process(COMMAND ${CAMSTREAM_DPKG} --print-architecture
+      OUTPUT_VARIABLE _camstream_deb_arch OUTPUT_STRIP_TRAILING_WHITESPACE)
+  endif()
+endif()
+
+# The binary's Depends come from dpkg-shlibdeps, which knows which package (and version)
+# provides each library it links. Against Debian multiarch that works for a cross build too
+# (cmake/CPackProject.cmake tells it the target architecture). A board's sysroot is not in
+# this machine's dpkg database, so there the list is given instead.
+set(CAMSTREAM_DEB_DEPENDS "libc6 (>= 2.34), libstdc++6 (>= 12), libgcc-s1, libturbojpeg0"
+  CACHE STRING "Depends of the .deb when dpkg-shlibdeps cannot work it out (sysroot builds)")
+
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME camstreamd)
+set(CPACK_PACKAGE_VENDOR camstream)
+set(CPACK_PACKAGE_CONTACT "camstream maintainers <camstream@localhost>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "camera server: captures frames, serves them as JPEG over TCP and HTTP")
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_COMPONENTS_ALL camstreamd)
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_GROUPING ALL_COMPONENTS_IN_ONE)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_NAME camstreamd)
+set(CPACK_DEBIAN_PACKAGE_SECTION video)
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE ${_camstream_deb_arch})
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
+  "camstreamd captures camera frames (libcamera, or a test pattern), compresses them to JPEG\n with libjpeg-turbo and serves them over TCP to camview and as MJPEG over HTTP.\n Runs as a systemd service under its own user; settings in /etc/camstream/camstreamd.conf.")
+if(CMAKE_SYSROOT)
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS OFF)
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "${CAMSTREAM_DEB_DEPENDS}, adduser")
+else()
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+  # adduser is what postinst creates the user with; shlibdeps adds the libraries.
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
+endif()
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
+  ${PROJECT_SOURCE_DIR}/packaging/debian/conffiles
+  ${PROJECT_SOURCE_DIR}/packaging/debian/postinst
+  ${PROJECT_SOURCE_DIR}/packaging/debian/prerm
+  ${PROJECT_SOURCE_DIR}/packaging/debian/postrm)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+
+# Read by cpack when it runs (not at configure time): sets up dpkg-shlibdeps for the target.
+configure_file(${PROJECT_SOURCE_DIR}/cmake/CPackProject.cmake.in
+  ${PROJECT_BINARY_DIR}/CPackProject.cmake @ONLY)
+set(CPACK_PROJECT_CONFIG_FILE ${PROJECT_BINARY_DIR}/CPackProject.cmake)
+
+include(CPack)

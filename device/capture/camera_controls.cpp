@@ -1,0 +1,108 @@
+// camera_controls.cpp - parsing and range-checking control values by the camera's own limits.
+#include "device/capture/camera_controls.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <sstream>
+
+namespace camstream {
+namespace {
+
+std::string number(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+bool parse_one(ControlRange::Kind kind, std::string_view s, double& out) {
+  if (kind == ControlRange::Kind::kBool) {
+    if (s == "1" || s == "true" || s == "on" || s == "yes") {
+      out = 1;
+      return true;
+    }
+    if (s == "0" || s == "false" || s == "off" || s == "no") {
+      out = 0;
+      return true;
+    }
+    return false;
+  }
+  if (kind == ControlRange::Kind::kInteger) {
+    std::int64_t v = 0;
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || ptr != s.data() + s.size()) return false;
+    out = static_cast<double>(v);
+    return true;
+  }
+  double v = 0;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(v)) return false;
+  out = v;
+  return true;
+}
+
+}  // namespace
+
+const ControlRange* find_control(const std::vector<ControlRange>& controls, const std::string& name,
+                                 std::string& error) {
+  for (const ControlRange& c : controls) {
+    if (c.name == name) return &c;
+  }
+  std::string names;
+  for (const ControlRange& c : controls)
+    names += (names.empty() ? "" : ", ") + c.name;
+  error = "--control " + name + ": this camera has no control called '" + name + "'; " +
+          (names.empty() ? "it has no controls" : "it has " + names);
+  return nullptr;
+}
+
+std::string describe_range(const ControlRange& c) {
+  if (c.kind == ControlRange::Kind::kBool) return "true or false";
+  if (!c.values.empty()) {
+    std::string s = "one of ";
+    for (std::size_t i = 0; i < c.values.size(); ++i)
+      s += (i ? ", " : "") + number(c.values[i]);
+    return s;
+  }
+  const std::string what = c.kind == ControlRange::Kind::kInteger ? "a whole number" : "a number";
+  if (!c.has_range) return what;
+  return what + " from " + number(c.min) + " to " + number(c.max);
+}
+
+bool parse_control_value(const ControlRange& c, const std::string& text, std::vector<double>& out,
+                         std::string& error) {
+  const std::string prefix = "--control " + c.name + "=" + text + ": ";
+  out.clear();
+  if (c.kind == ControlRange::Kind::kUnsupported) {
+    error = prefix + c.name + " takes a kind of value --control cannot set";
+    return false;
+  }
+  std::string_view rest(text);
+  for (;;) {
+    const auto comma = rest.find(',');
+    const std::string_view item = rest.substr(0, comma);
+    double v = 0;
+    if (!parse_one(c.kind, item, v)) {
+      error = prefix + "'" + std::string(item) + "' is not valid; " + c.name + " takes " +
+              describe_range(c);
+      return false;
+    }
+    const bool listed =
+        c.values.empty() || std::find(c.values.begin(), c.values.end(), v) != c.values.end();
+    if ((c.has_range && c.values.empty() && (v < c.min || v > c.max)) || !listed) {
+      error = prefix + "out of range; " + c.name + " takes " + describe_range(c);
+      return false;
+    }
+    out.push_back(v);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  if (out.size() > 1 && !c.array) {
+    error = prefix + c.name + " takes one value, not a list";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace camstream

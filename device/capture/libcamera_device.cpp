@@ -1,0 +1,522 @@
+// libcamera_device.cpp - the thin adapter from CameraDevice to libcamera, for every version the
+// compile probes in cmake/LibcameraCompat.cmake recognise (see docs/libcamera.md).
+#include "device/capture/libcamera_device.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include <libcamera/camera.h>
+#include <libcamera/camera_manager.h>
+#include <libcamera/control_ids.h>
+#include <libcamera/formats.h>
+#include <libcamera/framebuffer_allocator.h>
+#include <libcamera/property_ids.h>
+#include <libcamera/request.h>
+#include <libcamera/stream.h>
+#include <libcamera/transform.h>
+#include <libcamera_compat.h>
+
+#ifdef CAMSTREAM_LIBCAMERA_HAVE_ORIENTATION
+#include <libcamera/orientation.h>
+#endif
+#ifdef CAMSTREAM_LIBCAMERA_HAVE_COLOR_SPACE
+#include <libcamera/color_space.h>
+#endif
+
+#include "device/capture/camera_controls.hpp"
+#include "shared/log.hpp"
+
+namespace camstream {
+namespace lc = libcamera;
+namespace {
+
+std::string log_level = "ERROR";
+
+// libcamera reads its levels from the environment once, when it logs first; logSetLevel()
+// would reach only the categories that exist by then. The user's own setting wins.
+void apply_log_level() {
+  const std::string levels = "*:" + log_level;
+  setenv("LIBCAMERA_LOG_LEVELS", levels.c_str(), 0);
+}
+
+// The one place the StreamRoles alias (gone in 0.1) and the Span overload meet.
+std::unique_ptr<lc::CameraConfiguration> generate_video_configuration(lc::Camera& camera) {
+#ifdef CAMSTREAM_LIBCAMERA_HAVE_GENERATE_FROM_SPAN
+  const lc::StreamRole roles[] = {lc::StreamRole::VideoRecording};
+  return camera.generateConfiguration(lc::Span<const lc::StreamRole>(roles, 1));
+#else
+  return camera.generateConfiguration(lc::StreamRoles{lc::StreamRole::VideoRecording});
+#endif
+}
+
+// hflip/vflip/rotate 180 reduce to "mirror left-right" and "mirror top-bottom".
+struct Flips {
+  bool h = false;
+  bool v = false;
+};
+
+Flips flips_for(const CaptureSettings& s) {
+  const bool r180 = s.rotate == 180;
+  return Flips{s.hflip != r180, s.vflip != r180};
+}
+
+// Sets the flips on the configuration: `orientation` from 0.2 on, `transform` before.
+void set_flips(lc::CameraConfiguration& config, Flips f) {
+#ifdef CAMSTREAM_LIBCAMERA_HAVE_ORIENTATION
+  config.orientation = f.h ? (f.v ? lc::Orientation::Rotate180 : lc::Orientation::Rotate0Mirror)
+                           : (f.v ? lc::Orientation::Rotate180Mirror : lc::Orientation::Rotate0);
+#else
+  lc::Transform t = lc::Transform::Identity;
+  if (f.h) t = t | lc::Transform::HFlip;
+  if (f.v) t = t | lc::Transform::VFlip;
+  config.transform = t;
+#endif
+}
+
+Flips get_flips(const lc::CameraConfiguration& config) {
+#ifdef CAMSTREAM_LIBCAMERA_HAVE_ORIENTATION
+  const lc::Orientation o = config.orientation;
+  return Flips{o == lc::Orientation::Rotate0Mirror || o == lc::Orientation::Rotate180,
+               o == lc::Orientation::Rotate180Mirror || o == lc::Orientation::Rotate180};
+#else
+  const int t = static_cast<int>(config.transform);
+  return Flips{(t & static_cast<int>(lc::Transform::HFlip)) != 0,
+               (t & static_cast<int>(lc::Transform::VFlip)) != 0};
+#endif
+}
+
+std::optional<double> as_number(const lc::ControlValue& v) {
+  if (v.isArray() || v.isNone()) return std::nullopt;
+  switch (v.type()) {
+    case lc::ControlTypeBool:
+      return v.get<bool>() ? 1.0 : 0.0;
+    case lc::ControlTypeByte:
+      return static_cast<double>(v.get<std::uint8_t>());
+    case lc::ControlTypeInteger32:
+      return static_cast<double>(v.get<std::int32_t>());
+    case lc::ControlTypeInteger64:
+      return static_cast<double>(v.get<std::int64_t>());
+    case lc::ControlTypeFloat:
+      return static_cast<double>(v.get<float>());
+#ifdef CAMSTREAM_LIBCAMERA_HAVE_CONTROL_TYPE_UNSIGNED
+    case lc::ControlTypeUnsigned16:
+      return static_cast<double>(v.get<std::uint16_t>());
+    case lc::ControlTypeUnsigned32:
+      return static_cast<double>(v.get<std::uint32_t>());
+#endif
+    default:
+      return std::nullopt;
+  }
+}
+
+bool is_array_control(const lc::ControlId& id) {
+#ifdef CAMSTREAM_LIBCAMERA_HAVE_CONTROL_ID_IS_ARRAY
+  return id.isArray();
+#else
+  // Older ControlIds do not say; these are the array controls those versions declare.
+  static const std::set<std::string> arrays = {"ColourGains", "SensorBlackLevels",
+                                               "ColourCorrectionMatrix", "FrameDurationLimits"};
+  return arrays.count(id.name()) != 0;
+#endif
+}
+
+ControlRange to_range(const lc::ControlId& id, const lc::ControlInfo& info) {
+  ControlRange r;
+  r.name = id.name();
+  switch (id.type()) {
+    case lc::ControlTypeBool:
+      r.kind = ControlRange::Kind::kBool;
+      break;
+    case lc::ControlTypeByte:
+    case lc::ControlTypeInteger32:
+    case lc::ControlTypeInteger64:
+#ifdef CAMSTREAM_LIBCAMERA_HAVE_CONTROL_TYPE_UNSIGNED
+    case lc::ControlTypeUnsigned16:
+    case lc::ControlTypeUnsigned32:
+#endif
+      r.kind = ControlRange::Kind::kInteger;
+      break;
+    case lc::ControlTypeFloat:
+      r.kind = ControlRange::Kind::kFloat;
+      break;
+    default:
+      r.kind = ControlRange::Kind::kUnsupported;
+      break;
+  }
+  r.array = is_array_control(id);
+  const auto min = as_number(info.min());
+  const auto max = as_number(info.max());
+  if (min && max && *min <= *max) {
+    r.has_range = true;
+    r.min = *min;
+    r.max = *max;
+  }
+  if (r.kind != ControlRange::Kind::kBool) {
+    for (const lc::ControlValue& v : info.values()) {
+      if (auto n = as_number(v)) r.values.push_back(*n);
+    }
+  }
+  return r;
+}
+
+// The parsed numbers as the ControlValue of the control's own type.
+lc::ControlValue to_value(const lc::ControlId& id, bool array, const std::vector<double>& n) {
+  auto make = [&](auto tag) {
+    using T = decltype(tag);
+    std::vector<T> v;
+    for (double d : n)
+      v.push_back(static_cast<T>(d));
+    if (array) return lc::ControlValue(lc::Span<const T>(v.data(), v.size()));
+    return lc::ControlValue(v.front());
+  };
+  switch (id.type()) {
+    case lc::ControlTypeBool:
+      if (array) break;  // no bool arrays exist
+      return lc::ControlValue(n.front() != 0);
+    case lc::ControlTypeByte:
+      return make(std::uint8_t{});
+    case lc::ControlTypeInteger32:
+      return make(std::int32_t{});
+    case lc::ControlTypeInteger64:
+      return make(std::int64_t{});
+    case lc::ControlTypeFloat:
+      return make(float{});
+#ifdef CAMSTREAM_LIBCAMERA_HAVE_CONTROL_TYPE_UNSIGNED
+    case lc::ControlTypeUnsigned16:
+      return make(std::uint16_t{});
+    case lc::ControlTypeUnsigned32:
+      return make(std::uint32_t{});
+#endif
+    default:
+      break;
+  }
+  return lc::ControlValue();
+}
+
+std::string model_of(const lc::Camera& camera) {
+  const auto model = camera.properties().get(lc::properties::Model);
+  return model ? *model : std::string("unknown model");
+}
+
+// One CameraManager per process is all libcamera allows; this one lives as long as its user.
+std::unique_ptr<lc::CameraManager> start_manager(std::string& error) {
+  apply_log_level();
+  auto manager = std::make_unique<lc::CameraManager>();
+  const int ret = manager->start();
+  if (ret < 0) {
+    error = "libcamera could not start (error " + std::to_string(-ret) +
+            "); check that /dev/media* and /dev/video* are readable, or use --source testpattern";
+    return nullptr;
+  }
+  return manager;
+}
+
+class LibcameraDevice final : public CameraDevice {
+ public:
+  LibcameraDevice(std::unique_ptr<lc::CameraManager> manager, std::string selector)
+      : manager_(std::move(manager)), selector_(std::move(selector)) {}
+
+  // The manager stops when destroyed, after the camera is released.
+  ~LibcameraDevice() override { LibcameraDevice::stop(); }
+
+  bool open(std::string& error) override {
+    stop();
+    const auto cameras = manager_->cameras();
+    if (cameras.empty()) {
+      error =
+          "no camera found; connect one, check it is listed by --list-cameras, or use "
+          "--source testpattern";
+      return false;
+    }
+    std::shared_ptr<lc::Camera> camera;
+    const bool is_index = !selector_.empty() && selector_.size() < 4 &&
+                          std::all_of(selector_.begin(), selector_.end(),
+                                      [](char c) { return c >= '0' && c <= '9'; });
+    if (selector_.empty()) {
+      camera = cameras.front();
+    } else if (is_index) {
+      const std::size_t i = static_cast<std::size_t>(std::stoi(selector_));
+      if (i < cameras.size()) camera = cameras[i];
+    } else {
+      camera = manager_->get(selector_);
+    }
+    if (!camera) {
+      error = "there is no camera '" + selector_ + "' (" + std::to_string(cameras.size()) +
+              " camera(s) found); pick one from --list-cameras with --camera INDEX or ID";
+      return false;
+    }
+    if (camera->acquire() < 0) {
+      error = "camera " + camera->id() +
+              " is in use by another program; stop that program or choose another with --camera";
+      return false;
+    }
+    camera_ = std::move(camera);
+    camera_->disconnected.connect(this, &LibcameraDevice::on_disconnected);
+    camera_->requestCompleted.connect(this, &LibcameraDevice::on_request_completed);
+    return true;
+  }
+
+  bool configure(const CaptureSettings& settings, CameraStream& out, std::string& error) override {
+    const std::string name = model_of(*camera_) + " (" + camera_->id() + ")";
+    config_ = generate_video_configuration(*camera_);
+    if (!config_ || config_->empty()) {
+      error = "camera " + name + " offers no video stream";
+      return false;
+    }
+    lc::StreamConfiguration& sc = config_->at(0);
+    const auto offered = sc.formats().pixelformats();
+    auto has = [&](const lc::PixelFormat& f) {
+      return std::find(offered.begin(), offered.end(), f) != offered.end();
+    };
+    // YUV420 is what TurboJPEG takes as it is; NV12 costs a split of the chroma per frame.
+    if (has(lc::formats::YUV420) || offered.empty()) {
+      sc.pixelFormat = lc::formats::YUV420;
+    } else if (has(lc::formats::NV12)) {
+      sc.pixelFormat = lc::formats::NV12;
+    } else {
+      std::string names;
+      for (const auto& f : offered)
+        names += (names.empty() ? "" : ", ") + f.toString();
+      error = "camera " + name + " offers no YUV 4:2:0 format (YUV420 or NV12), only " + names +
+              "; camstreamd cannot use it";
+      return false;
+    }
+    sc.size =
+        lc::Size(static_cast<unsigned>(settings.width), static_cast<unsigned>(settings.height));
+#ifdef CAMSTREAM_LIBCAMERA_HAVE_COLOR_SPACE
+    // JPEG (JFIF) is full-range BT.601: ask for exactly that, so the bytes need no conversion.
+    sc.colorSpace = lc::ColorSpace::Sycc;
+#endif
+    const Flips want = flips_for(settings);
+    set_flips(*config_, want);
+    if (config_->validate() == lc::CameraConfiguration::Invalid) {
+      error = "camera " + name + " refused a " + std::to_string(settings.width) + "x" +
+              std::to_string(settings.height) + " YUV stream; try another --size";
+      return false;
+    }
+    if (sc.pixelFormat != lc::formats::YUV420 && sc.pixelFormat != lc::formats::NV12) {
+      error = "camera " + name + " will not deliver YUV 4:2:0 (it chose " +
+              sc.pixelFormat.toString() + "); camstreamd cannot use it";
+      return false;
+    }
+    const Flips got = get_flips(*config_);
+    if (got.h != want.h || got.v != want.v)
+      log::warn("camera " + name + " cannot flip or rotate as asked; the picture is as it comes");
+    if (static_cast<int>(sc.size.width) != settings.width ||
+        static_cast<int>(sc.size.height) != settings.height) {
+      log::info("camera " + name + " chose " + sc.size.toString() + " instead of " +
+                std::to_string(settings.width) + "x" + std::to_string(settings.height));
+    }
+#ifdef CAMSTREAM_LIBCAMERA_HAVE_COLOR_SPACE
+    if (sc.colorSpace && *sc.colorSpace != lc::ColorSpace::Sycc)
+      log::info("camera " + name + " delivers " + sc.colorSpace->toString() +
+                " colours, not full-range sYCC; the JPEGs may look a little flat");
+#endif
+    if (camera_->configure(config_.get()) < 0) {
+      error = "camera " + name + " could not be configured; is another program using it?";
+      return false;
+    }
+
+    if (!build_controls(settings, error)) return false;
+
+    stream_ = sc.stream();
+    allocator_ = std::make_unique<lc::FrameBufferAllocator>(camera_);
+    if (allocator_->allocate(stream_) < 0) {
+      error = "camera " + name + " could not allocate its buffers";
+      return false;
+    }
+    out = CameraStream{};
+    out.width = static_cast<int>(sc.size.width);
+    out.height = static_cast<int>(sc.size.height);
+    out.stride = static_cast<int>(sc.stride);
+    out.layout = sc.pixelFormat == lc::formats::NV12 ? PixelLayout::kNv12 : PixelLayout::kYuv420;
+    out.description = "camera " + name + " " + sc.size.toString() + " " + sc.pixelFormat.toString();
+    const auto& buffers = allocator_->buffers(stream_);
+    for (std::size_t i = 0; i < buffers.size(); ++i) {
+      std::unique_ptr<lc::Request> request = camera_->createRequest(i);
+      if (!request || request->addBuffer(stream_, buffers[i].get()) < 0) {
+        error = "camera " + name + " could not set up its capture requests";
+        return false;
+      }
+      std::vector<CameraPlane> planes;
+      for (const lc::FrameBuffer::Plane& p : buffers[i]->planes()) {
+        if (p.offset == lc::FrameBuffer::Plane::kInvalidOffset) {
+          error = "camera " + name + " gave a buffer plane without an offset";
+          return false;
+        }
+        planes.push_back(CameraPlane{p.fd.get(), p.offset, p.length});
+      }
+      out.buffers.push_back(std::move(planes));
+      requests_.push_back(std::move(request));
+    }
+    return true;
+  }
+
+  bool start(CompletionFn on_complete, DisconnectFn on_disconnect, std::string& error) override {
+    {
+      std::lock_guard lock(callback_mutex_);
+      on_complete_ = std::move(on_complete);
+      on_disconnect_ = std::move(on_disconnect);
+    }
+    if (camera_->start(controls_ ? &*controls_ : nullptr) < 0) {
+      error = "camera " + camera_->id() + " could not start";
+      return false;
+    }
+    started_ = true;
+    return true;
+  }
+
+  bool queue(int buffer) override {
+    if (!started_ || buffer < 0 || static_cast<std::size_t>(buffer) >= requests_.size())
+      return false;
+    lc::Request* request = requests_[static_cast<std::size_t>(buffer)].get();
+    request->reuse(lc::Request::ReuseBuffers);
+    return camera_->queueRequest(request) == 0;
+  }
+
+  void stop() override {
+    if (started_) camera_->stop();
+    started_ = false;
+    {
+      std::lock_guard lock(callback_mutex_);
+      on_complete_ = nullptr;
+      on_disconnect_ = nullptr;
+    }
+    requests_.clear();
+    allocator_.reset();
+    controls_.reset();
+    config_.reset();
+    if (camera_) {
+      camera_->requestCompleted.disconnect(this);
+      camera_->disconnected.disconnect(this);
+      camera_->release();
+      camera_.reset();
+    }
+  }
+
+ private:
+  // The frame rate and the user's --control values, checked against the camera's own limits.
+  bool build_controls(const CaptureSettings& settings, std::string& error) {
+    const lc::ControlInfoMap& info = camera_->controls();
+    controls_.emplace(info);
+    if (settings.fps > 0) {
+      const auto it = info.find(&lc::controls::FrameDurationLimits);
+      if (it == info.end()) {
+        log::info("camera " + camera_->id() +
+                  " takes no frame rate (no FrameDurationLimits); it runs at its own");
+      } else {
+        const auto us = static_cast<std::int64_t>(std::llround(1e6 / settings.fps));
+        const std::array<std::int64_t, 2> limits{us, us};
+        controls_->set(lc::controls::FrameDurationLimits, lc::Span<const std::int64_t, 2>(limits));
+      }
+    }
+    if (settings.controls.empty()) return true;
+    std::vector<ControlRange> ranges;
+    std::vector<const lc::ControlId*> ids;
+    for (const auto& [id, control_info] : info) {
+      ranges.push_back(to_range(*id, control_info));
+      ids.push_back(id);
+    }
+    for (const auto& [name, text] : settings.controls) {
+      const ControlRange* range = find_control(ranges, name, error);
+      if (!range) return false;
+      std::vector<double> values;
+      if (!parse_control_value(*range, text, values, error)) return false;
+      const lc::ControlId* id = ids[static_cast<std::size_t>(range - ranges.data())];
+      const lc::ControlValue value = to_value(*id, range->array, values);
+      if (value.isNone()) {
+        error = "--control " + name + "=" + text + ": " + name +
+                " takes a kind of value --control cannot set";
+        return false;
+      }
+      controls_->set(id->id(), value);
+    }
+    return true;
+  }
+
+  void on_request_completed(lc::Request* request) {
+    CameraCompletion c;
+    c.buffer = static_cast<int>(request->cookie());
+    const lc::FrameBuffer* fb =
+        request->buffers().empty() ? nullptr : request->buffers().begin()->second;
+    c.ok = request->status() == lc::Request::RequestComplete && fb &&
+           fb->metadata().status == lc::FrameMetadata::FrameSuccess;
+    if (const auto ts = request->metadata().get(lc::controls::SensorTimestamp)) {
+      c.timestamp_ns = static_cast<std::uint64_t>(*ts);
+    } else if (fb) {
+      c.timestamp_ns = fb->metadata().timestamp;
+    }
+    std::lock_guard lock(callback_mutex_);
+    if (on_complete_) on_complete_(c);
+  }
+
+  void on_disconnected() {
+    std::lock_guard lock(callback_mutex_);
+    if (on_disconnect_) on_disconnect_();
+  }
+
+  std::unique_ptr<lc::CameraManager> manager_;
+  const std::string selector_;
+  std::shared_ptr<lc::Camera> camera_;
+  std::unique_ptr<lc::CameraConfiguration> config_;
+  std::unique_ptr<lc::FrameBufferAllocator> allocator_;
+  std::vector<std::unique_ptr<lc::Request>> requests_;
+  std::optional<lc::ControlList> controls_;
+  lc::Stream* stream_ = nullptr;
+  bool started_ = false;
+  std::mutex callback_mutex_;  // the camera's thread calls back while stop() may clear these
+  CompletionFn on_complete_;
+  DisconnectFn on_disconnect_;
+};
+
+}  // namespace
+
+bool libcamera_built_in() {
+  return true;
+}
+
+void set_libcamera_log_level(const char* level) {
+  log_level = level;
+}
+
+int list_libcamera_cameras(std::string& out, std::string& error) {
+  auto manager = start_manager(error);
+  if (!manager) return -1;
+  const auto cameras = manager->cameras();
+  for (std::size_t i = 0; i < cameras.size(); ++i) {
+    lc::Camera& camera = *cameras[i];
+    out += std::to_string(i) + ": " + camera.id() + "\n    model: " + model_of(camera) + "\n";
+    const auto config = generate_video_configuration(camera);
+    if (!config || config->empty()) {
+      out += "    (offers no video stream)\n";
+      continue;
+    }
+    const lc::StreamFormats& formats = config->at(0).formats();
+    for (const lc::PixelFormat& f : formats.pixelformats()) {
+      const bool usable = f == lc::formats::YUV420 || f == lc::formats::NV12;
+      out += "    " + f.toString() + (usable ? "" : " (not usable: not YUV 4:2:0)") + ":";
+      const auto sizes = formats.sizes(f);
+      if (sizes.empty()) out += " " + formats.range(f).toString();
+      for (const lc::Size& s : sizes)
+        out += " " + s.toString();
+      out += "\n";
+    }
+  }
+  return static_cast<int>(cameras.size());
+}
+
+std::unique_ptr<CameraDevice> make_libcamera_device(const std::string& selector,
+                                                    std::string& error) {
+  auto manager = start_manager(error);
+  if (!manager) return nullptr;
+  return std::make_unique<LibcameraDevice>(std::move(manager), selector);
+}
+
+}  // namespace camstream

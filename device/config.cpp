@@ -1,0 +1,115 @@
+// config.cpp - reading camstreamd's config file into key/value entries with their line numbers.
+#include "device/config.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include <sys/stat.h>
+
+namespace camstream {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
+  while (!s.empty() && blank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && blank(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool valid_key(std::string_view key) {
+  return !key.empty() && key.front() >= 'a' && key.front() <= 'z' &&
+         std::all_of(key.begin(), key.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+}  // namespace
+
+bool parse_config_text(std::string_view text, const std::string& path,
+                       std::vector<ConfigEntry>& entries, std::string& error) {
+  entries.clear();
+  int number = 0;
+  while (!text.empty()) {
+    const auto end = text.find('\n');
+    const std::string_view raw = text.substr(0, end);
+    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+    ++number;
+
+    const std::string where = path + ":" + std::to_string(number) + ": ";
+    const std::string_view line = trim(raw);
+    if (line.empty() || line.front() == '#') continue;
+    if (line.find('\0') != std::string_view::npos) {
+      error = where + "holds a NUL byte; this is not a text config file";
+      return false;
+    }
+    const auto eq = line.find('=');
+    if (eq == std::string_view::npos) {
+      error = where + "expected 'key = value' (or a # comment), got '" + std::string(line) + "'";
+      return false;
+    }
+    const std::string_view key = trim(line.substr(0, eq));
+    std::string_view value = trim(line.substr(eq + 1));
+    if (key.empty()) {
+      error = where + "the line has no key before '='";
+      return false;
+    }
+    if (!valid_key(key)) {
+      error = where + "'" + std::string(key) +
+              "' is not a key; keys are the long flags without '--', e.g. 'log-level'";
+      return false;
+    }
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    } else if (!value.empty() && (value.front() == '"' || value.back() == '"')) {
+      error = where + "the value of '" + std::string(key) + "' has an unmatched '\"'";
+      return false;
+    }
+    if (value.empty()) {
+      error = where + "'" + std::string(key) +
+              "' has no value; give one or comment the line out with '#'";
+      return false;
+    }
+    entries.push_back({std::string(key), std::string(value), number});
+  }
+  return true;
+}
+
+ConfigLoad load_config_file(const std::string& path, bool required,
+                            std::vector<ConfigEntry>& entries, std::string& error) {
+  entries.clear();
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    const int err = errno;
+    if (err == ENOENT && !required) return ConfigLoad::kAbsent;
+    error = "cannot read config file " + path + ": " + std::strerror(err) +
+            (err == ENOENT ? "; check the path given to --config" : "");
+    return ConfigLoad::kFailed;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    error = "config file " + path + " is not a regular file; give --config the path of one";
+    return ConfigLoad::kFailed;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot open config file " + path + ": " + std::strerror(errno) +
+            "; check its permissions";
+    return ConfigLoad::kFailed;
+  }
+  std::string text(kMaxConfigBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) {
+    error = "cannot read config file " + path;
+    return ConfigLoad::kFailed;
+  }
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxConfigBytes) {
+    error = "config file " + path + " is larger than " + std::to_string(kMaxConfigBytes / 1024) +
+            " KiB; is it the right file?";
+    return ConfigLoad::kFailed;
+  }
+  return parse_config_text(text, path, entries, error) ? ConfigLoad::kLoaded : ConfigLoad::kFailed;
+}
+
+}  // namespace camstream

@@ -1,0 +1,454 @@
+// http_session.cpp - routing, responses, snapshot and stream writes, and every timeout of a
+// session.
+#include "device/serve/http_session.hpp"
+
+#include <cstdio>
+#include <ctime>
+
+#include "shared/clock.hpp"
+#include "shared/log.hpp"
+
+namespace camstream {
+namespace {
+
+constexpr std::string_view kBoundary = "camstreamframe";
+constexpr std::string_view kCrlf = "\r\n";
+
+const char* status_text(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 414:
+      return "URI Too Long";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Error";
+  }
+}
+
+std::string http_date() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &utc);
+  return buf;
+}
+
+// The capture time on the wall clock, Unix seconds with microseconds (as ustreamer sends it):
+// an HTTP client has no way to learn the device's monotonic clock, but NTP gives both ends
+// the same wall clock.
+std::string wall_timestamp(std::uint64_t capture_us) {
+  timespec rt{};
+  clock_gettime(CLOCK_REALTIME, &rt);
+  const std::uint64_t now_wall = static_cast<std::uint64_t>(rt.tv_sec) * 1000000u +
+                                 static_cast<std::uint64_t>(rt.tv_nsec) / 1000u;
+  const std::uint64_t now_mono = monotonic_us();
+  const std::uint64_t age = now_mono > capture_us ? now_mono - capture_us : 0;
+  const std::uint64_t t = now_wall > age ? now_wall - age : 0;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%llu.%06llu", static_cast<unsigned long long>(t / 1000000u),
+                static_cast<unsigned long long>(t % 1000000u));
+  return buf;
+}
+
+// Status line and the fields every response carries. `length` < 0: no Content-Length (the
+// stream, whose end is the connection's end).
+std::string response_head(int status, std::string_view type, long long length, bool keep_alive,
+                          std::string_view extra) {
+  std::string h = "HTTP/1.1 " + std::to_string(status) + " " + status_text(status) +
+                  "\r\nServer: camstreamd\r\nDate: " + http_date() +
+                  "\r\nCache-Control: no-store\r\nContent-Type: " + std::string(type) + "\r\n";
+  if (length >= 0) h += "Content-Length: " + std::to_string(length) + "\r\n";
+  h += keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n";
+  h += extra;
+  h += "\r\n";
+  return h;
+}
+
+std::string frame_fields(const EncodedFrame& f) {
+  return "X-Timestamp: " + wall_timestamp(f.header.capture_us) +
+         "\r\nX-Sequence: " + std::to_string(f.header.seq) + "\r\n";
+}
+
+}  // namespace
+
+HttpSession::HttpSession(asio::ip::tcp::socket& socket, HttpSessionOwner& owner,
+                         HttpTimeouts timeouts, std::string peer)
+    : socket_(socket),
+      owner_(owner),
+      timeouts_(timeouts),
+      peer_(std::move(peer)),
+      timer_(socket.get_executor()) {}
+
+void HttpSession::start(std::string_view first_bytes,
+                        std::chrono::steady_clock::time_point deadline) {
+  in_.assign(first_bytes);
+  state_ = State::kReading;
+  arm_at(deadline, &HttpSession::on_request_timeout);
+  on_bytes();
+}
+
+void HttpSession::stop() {
+  state_ = State::kEnded;
+  disarm();
+  cancel_request();
+  watch_.reset();
+  pending_.reset();
+}
+
+void HttpSession::cancel_request() {
+  if (frame_request_ == 0) return;
+  owner_.cancel_frame_request(frame_request_);
+  frame_request_ = 0;
+}
+
+void HttpSession::arm(std::chrono::milliseconds after, void (HttpSession::*on_expiry)()) {
+  arm_at(std::chrono::steady_clock::now() + after, on_expiry);
+}
+
+void HttpSession::arm_at(std::chrono::steady_clock::time_point when,
+                         void (HttpSession::*on_expiry)()) {
+  const std::uint64_t generation = ++timer_generation_;
+  timer_.expires_at(when);
+  timer_.async_wait([this, generation, on_expiry, alive = owner_.keep_alive()](std::error_code e) {
+    if (e || generation != timer_generation_ || state_ == State::kEnded) return;
+    (this->*on_expiry)();
+  });
+}
+
+void HttpSession::disarm() {
+  ++timer_generation_;
+  timer_.cancel();
+}
+
+void HttpSession::end(const std::string& reason, bool refused) {
+  if (state_ == State::kEnded) return;
+  state_ = State::kEnded;
+  disarm();
+  cancel_request();
+  watch_.reset();
+  owner_.session_ended(reason, refused);
+}
+
+void HttpSession::read_more() {
+  socket_.async_read_some(
+      asio::buffer(chunk_), [this, alive = owner_.keep_alive()](std::error_code e, std::size_t n) {
+        if (state_ != State::kReading) return;
+        if (e) {
+          const bool idle = in_.find_first_not_of("\r\n") == std::string::npos;
+          return end(idle ? "closed the connection" : "left in the middle of a request", false);
+        }
+        in_.append(chunk_.data(), n);
+        on_bytes();
+      });
+}
+
+void HttpSession::on_bytes() {
+  http::Request request;
+  const http::ParseResult r = http::parse_request(in_, request);
+  switch (r.state) {
+    case http::ParseResult::State::kIncomplete:
+      return read_more();
+    case http::ParseResult::State::kError:
+      head_only_ = false;
+      return send_error(r.status, "the request has " + r.reason);
+    case http::ParseResult::State::kComplete:
+      in_.erase(0, r.head_size);
+      return handle(request);
+  }
+}
+
+void HttpSession::handle(const http::Request& request) {
+  ++requests_;
+  disarm();
+  head_only_ = request.method == "HEAD";
+  keep_alive_ = request.keep_alive();
+
+  Route route = Route::kNotFound;
+  if (request.path == "/") {
+    const auto action = request.query_value("action");
+    if (!action) {
+      route = Route::kIndex;
+    } else if (*action == "stream") {
+      route = Route::kStream;
+    } else if (*action == "snapshot") {
+      route = Route::kSnapshot;
+    }
+  } else if (request.path == "/stream") {
+    route = Route::kStream;
+  } else if (request.path == "/snapshot") {
+    route = Route::kSnapshot;
+  } else if (request.path == "/status") {
+    route = Route::kStatus;
+  } else if (request.path == "/metrics") {
+    route = Route::kMetrics;
+  }
+  log::debug("HTTP client " + peer_ + ": " + request.method + " " + request.target);
+
+  if (route == Route::kNotFound) {
+    return send_error(
+        404, "no such page: " + request.path + "; try /stream, /snapshot, /status, /metrics or /");
+  }
+  if (request.method != "GET" && request.method != "HEAD") {
+    return send_error(405, request.method + " is not served here; use GET or HEAD");
+  }
+  if (request.has_body) {
+    return send_error(400, "the request has a body; GET and HEAD take none");
+  }
+  switch (route) {
+    case Route::kIndex:
+      return send_text(200, "text/html; charset=utf-8", index_html(owner_.figures()), head_only_,
+                       keep_alive_);
+    case Route::kStatus:
+      return send_text(200, "application/json", status_json(owner_.figures()), head_only_,
+                       keep_alive_);
+    case Route::kMetrics:
+      return send_text(200, "text/plain; version=0.0.4; charset=utf-8",
+                       metrics_text(owner_.figures()), head_only_, keep_alive_);
+    case Route::kSnapshot: {
+      // While someone streams, the newest frame is current; otherwise the source may be idle
+      // and the last frame old, so the snapshot asks for a fresh one.
+      const EncodedFramePtr latest = owner_.latest_frame();
+      if (latest && owner_.frames_flowing()) return send_snapshot(latest);
+      state_ = State::kAwaitingFrame;
+      awaiting_after_seq_ = latest ? latest->header.seq : 0;
+      arm(timeouts_.request, &HttpSession::on_frame_timeout);
+      const std::uint64_t token = ++snapshot_token_;
+      frame_request_ = owner_.request_frame(
+          [this, token, alive = owner_.keep_alive()](const EncodedFramePtr& frame) {
+            on_requested_frame(token, frame);
+          });
+      return;
+    }
+    case Route::kStream:
+      return start_stream();
+    case Route::kNotFound:
+      break;
+  }
+}
+
+void HttpSession::send_text(int status, std::string_view type, std::string body, bool head_only,
+                            bool keep_alive, std::string_view extra_fields) {
+  head_out_ =
+      response_head(status, type, static_cast<long long>(body.size()), keep_alive, extra_fields);
+  body_out_ = head_only ? std::string() : std::move(body);
+  write_response();
+}
+
+void HttpSession::write_response() {
+  state_ = State::kWriting;
+  arm(timeouts_.write, &HttpSession::on_write_timeout);
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_out_), asio::buffer(body_out_)};
+  asio::async_write(socket_, buffers,
+                    [this, alive = owner_.keep_alive()](std::error_code e, std::size_t) {
+                      if (state_ != State::kWriting) return;
+                      disarm();
+                      if (e) return end("left before the response was sent", false);
+                      after_response();
+                    });
+}
+
+void HttpSession::send_error(int status, const std::string& detail) {
+  // An error ends the connection: after a malformed request nothing says where the next one
+  // would start.
+  keep_alive_ = false;
+  end_reason_ = std::to_string(status) + " " + status_text(status) + ": " + detail;
+  end_refused_ = status < 500;
+  // A read may be pending (a timeout cut it short); its completion is ignored from here on.
+  if (state_ == State::kReading) {
+    asio::error_code ignored;
+    socket_.cancel(ignored);
+  }
+  send_text(status, "text/plain; charset=utf-8",
+            std::to_string(status) + " " + status_text(status) + ": " + detail + "\n", head_only_,
+            false, status == 405 ? "Allow: GET, HEAD\r\n" : "");
+}
+
+void HttpSession::on_requested_frame(std::uint64_t token, const EncodedFramePtr& frame) {
+  if (state_ != State::kAwaitingFrame || token != snapshot_token_) return;
+  frame_request_ = 0;
+  disarm();
+  if (!frame) {
+    keep_alive_ = false;
+    return send_error(503, "the camera is stopping");
+  }
+  send_snapshot(frame);
+}
+
+void HttpSession::send_snapshot(const EncodedFramePtr& frame) {
+  body_frame_ = frame;
+  head_out_ = response_head(200, "image/jpeg", static_cast<long long>(frame->header.jpeg_size),
+                            keep_alive_, frame_fields(*frame));
+  state_ = State::kWriting;
+  arm(timeouts_.write, &HttpSession::on_write_timeout);
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(head_out_), asio::const_buffer()};
+  if (!head_only_) buffers[1] = asio::buffer(frame->jpeg().data(), frame->jpeg().size());
+  asio::async_write(socket_, buffers,
+                    [this, alive = owner_.keep_alive()](std::error_code e, std::size_t) {
+                      if (state_ != State::kWriting) return;
+                      disarm();
+                      body_frame_.reset();
+                      if (e) return end("left before the snapshot was sent", false);
+                      after_response();
+                    });
+}
+
+void HttpSession::after_response() {
+  head_out_.clear();
+  body_out_.clear();
+  if (!keep_alive_) {
+    // Closing with unread request bytes would send a reset that can destroy the answer in
+    // flight: end our side, then drain until the peer closes or the timer gives up on it.
+    asio::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    state_ = State::kDraining;
+    arm(timeouts_.request, &HttpSession::on_drain_timeout);
+    return drain();
+  }
+  state_ = State::kReading;
+  arm(timeouts_.request, &HttpSession::on_request_timeout);
+  on_bytes();  // a pipelined request may already be here
+}
+
+void HttpSession::drain() {
+  socket_.async_read_some(asio::buffer(chunk_),
+                          [this, alive = owner_.keep_alive()](std::error_code e, std::size_t) {
+                            if (state_ != State::kDraining) return;
+                            if (e)
+                              return end(end_reason_.empty() ? "done" : end_reason_, end_refused_);
+                            drain();
+                          });
+}
+
+void HttpSession::start_stream() {
+  head_out_ = response_head(200, "multipart/x-mixed-replace;boundary=" + std::string(kBoundary), -1,
+                            false, "Pragma: no-cache\r\n");
+  if (head_only_) {
+    keep_alive_ = false;  // the head promises a body that only a closed connection ends
+    body_out_.clear();
+    return write_response();
+  }
+  log::info("HTTP client " + peer_ + " streaming");
+  state_ = State::kStreaming;
+  streamed_ = true;
+  watch_ = owner_.watch();
+  rate_ = RateMeter(monotonic_us(), 0);
+  pending_ = owner_.latest_frame();  // a new viewer gets the current picture at once
+  part_in_flight_ = true;
+  arm(timeouts_.write, &HttpSession::on_write_timeout);
+  asio::async_write(socket_, asio::buffer(head_out_),
+                    [this, alive = owner_.keep_alive()](std::error_code e, std::size_t) {
+                      if (state_ != State::kStreaming) return;
+                      disarm();
+                      part_in_flight_ = false;
+                      if (e) return end("disconnected", false);
+                      write_next_part();
+                    });
+  watch_stream();
+}
+
+void HttpSession::watch_stream() {
+  // The client has nothing more to say; reading only notices when it leaves. What it sends
+  // anyway is read into the same small buffer and dropped.
+  socket_.async_read_some(asio::buffer(chunk_),
+                          [this, alive = owner_.keep_alive()](std::error_code e, std::size_t) {
+                            if (state_ != State::kStreaming) return;
+                            if (e) return end("disconnected", false);
+                            watch_stream();
+                          });
+}
+
+void HttpSession::deliver(const EncodedFramePtr& frame) {
+  if (!frame) return;
+  if (state_ == State::kAwaitingFrame) {
+    // Someone else's stream may bring a new frame before the requested one comes.
+    if (frame->header.seq <= awaiting_after_seq_) return;
+    cancel_request();
+    disarm();
+    return send_snapshot(frame);
+  }
+  if (state_ != State::kStreaming) return;
+  const std::uint64_t seq = frame->header.seq;
+  if (sent_any_ && seq <= last_seq_sent_) return;
+  if (body_frame_ && seq <= body_frame_->header.seq) return;
+  if (pending_ && seq <= pending_->header.seq) return;
+  if (pending_) {
+    ++frames_skipped_;
+    owner_.count_frame(true);
+  }
+  pending_ = frame;
+  write_next_part();
+}
+
+void HttpSession::write_next_part() {
+  if (part_in_flight_ || state_ != State::kStreaming || !pending_) return;
+  body_frame_ = std::move(pending_);
+  pending_.reset();
+  const EncodedFrame& f = *body_frame_;
+  head_out_ = "--" + std::string(kBoundary) + "\r\nContent-Type: image/jpeg\r\nContent-Length: " +
+              std::to_string(f.header.jpeg_size) + "\r\n" + frame_fields(f) + "\r\n";
+  // Part header, the JPEG every client shares, and the CRLF that ends the part.
+  const std::array<asio::const_buffer, 3> buffers{asio::buffer(head_out_),
+                                                  asio::buffer(f.jpeg().data(), f.jpeg().size()),
+                                                  asio::buffer(kCrlf.data(), kCrlf.size())};
+  part_in_flight_ = true;
+  arm(timeouts_.write, &HttpSession::on_write_timeout);
+  asio::async_write(socket_, buffers,
+                    [this, alive = owner_.keep_alive()](std::error_code e, std::size_t) {
+                      if (state_ != State::kStreaming) return;
+                      disarm();
+                      part_in_flight_ = false;
+                      if (e) return end("disconnected", false);
+                      last_seq_sent_ = body_frame_->header.seq;
+                      sent_any_ = true;
+                      body_frame_.reset();
+                      ++frames_sent_;
+                      rate_.update(monotonic_us(), frames_sent_);
+                      owner_.count_frame(false);
+                      write_next_part();
+                    });
+}
+
+void HttpSession::on_request_timeout() {
+  if (state_ != State::kReading) return;
+  // A quiet kept-alive connection just ends; one that started a request and did not finish
+  // it in time is told so.
+  if (in_.find_first_not_of("\r\n") == std::string::npos) {
+    return end(requests_ ? "idle keep-alive connection closed" : "said nothing in time", false);
+  }
+  send_error(408, "the request head did not arrive within " +
+                      std::to_string(timeouts_.request.count()) + " ms");
+}
+
+void HttpSession::on_frame_timeout() {
+  if (state_ != State::kAwaitingFrame) return;
+  cancel_request();
+  keep_alive_ = false;
+  send_error(503, "no frame has been captured yet; try again");
+}
+
+void HttpSession::on_write_timeout() {
+  end("stalled: a response took longer than " + std::to_string(timeouts_.write.count() / 1000) +
+          " s to send",
+      false);
+}
+
+void HttpSession::on_drain_timeout() {
+  end(end_reason_.empty() ? "done" : end_reason_, end_refused_);
+}
+
+}  // namespace camstream

@@ -1,0 +1,225 @@
+// http_stats.cpp - rate measurement and the /status, /metrics and / renderings.
+#include "device/serve/http_stats.hpp"
+
+#include <cstdio>
+
+namespace camstream {
+namespace {
+
+std::string number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  return buf;
+}
+
+std::string number(std::uint64_t v) {
+  return std::to_string(v);
+}
+
+// A JSON string literal; control characters escaped so any peer name or source text is safe.
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// A Prometheus label value: backslash, double quote and newline escaped.
+std::string label_value(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// Text for an HTML element; the page shows only figures, but a source name is still text.
+std::string html_text(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+void metric(std::string& out, const char* name, const char* type, const char* help,
+            const std::string& value) {
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+         name + " " + value + "\n";
+}
+
+}  // namespace
+
+RateMeter::RateMeter(std::uint64_t now_us, std::uint64_t total)
+    : start_us_(now_us), start_total_(total) {}
+
+void RateMeter::update(std::uint64_t now_us, std::uint64_t total) {
+  if (now_us < start_us_ + kWindowUs) return;
+  last_rate_ = rate(now_us, total);
+  have_last_ = true;
+  start_us_ = now_us;
+  start_total_ = total;
+}
+
+double RateMeter::rate(std::uint64_t now_us, std::uint64_t total) const {
+  const std::uint64_t elapsed = now_us > start_us_ ? now_us - start_us_ : 0;
+  if ((elapsed >= kWindowUs || !have_last_) && elapsed > 0 && total >= start_total_) {
+    return static_cast<double>(total - start_total_) * 1e6 / static_cast<double>(elapsed);
+  }
+  return have_last_ ? last_rate_ : 0.0;
+}
+
+std::string status_json(const StatusFigures& f) {
+  std::string out = "{";
+  if (f.have_pipeline) {
+    const PipelineStats& p = f.pipeline;
+    out += "\"source\":" + json_string(p.source) + ",\"width\":" + std::to_string(p.width) +
+           ",\"height\":" + std::to_string(p.height) + ",\"target_fps\":" + number(p.target_fps) +
+           ",\"quality\":" + std::to_string(p.quality) +
+           ",\"workers\":" + std::to_string(p.workers) + ",";
+  }
+  out += "\"uptime_s\":" + number(f.uptime_s) + ",\"fps\":{\"captured\":" +
+         (f.have_pipeline ? number(f.captured_fps) : std::string("null")) +
+         ",\"sent\":" + number(f.sent_fps) + "},\"frames\":{";
+  if (f.have_pipeline) {
+    const PipelineStats& p = f.pipeline;
+    out += "\"captured\":" + number(p.captured) + ",\"dropped\":" + number(p.dropped) +
+           ",\"encoded\":" + number(p.encoded) + ",\"encode_failed\":" + number(p.encode_failed) +
+           ",\"late\":" + number(p.late) + ",";
+  }
+  out += "\"sent\":" + number(f.frames_sent) + ",\"skipped\":" + number(f.frames_skipped) +
+         "},\"connections\":" + number(f.connections) + ",\"accepted\":" + number(f.accepted) +
+         ",\"refused\":" + number(f.refused) + ",\"clients\":[";
+  bool first = true;
+  for (const ClientFigures& c : f.clients) {
+    if (!first) out += ",";
+    first = false;
+    out += "{\"peer\":" + json_string(c.peer) + ",\"kind\":" + json_string(c.kind) +
+           ",\"connected_s\":" + number(c.connected_s) + ",\"fps\":" + number(c.fps) +
+           ",\"sent\":" + number(c.sent) + ",\"skipped\":" + number(c.skipped) + "}";
+  }
+  out += "]}\n";
+  return out;
+}
+
+std::string metrics_text(const StatusFigures& f) {
+  std::string out;
+  if (f.have_pipeline) {
+    const PipelineStats& p = f.pipeline;
+    out +=
+        "# HELP camstream_info The source being served; the value is always 1.\n"
+        "# TYPE camstream_info gauge\ncamstream_info{source=\"" +
+        label_value(p.source) + "\",width=\"" + std::to_string(p.width) + "\",height=\"" +
+        std::to_string(p.height) + "\"} 1\n";
+    metric(out, "camstream_frames_captured_total", "counter", "Frames the source captured.",
+           number(p.captured));
+    metric(out, "camstream_frames_dropped_total", "counter",
+           "Captured frames not encoded because every encoder was busy.", number(p.dropped));
+    metric(out, "camstream_frames_encoded_total", "counter", "Frames compressed to JPEG.",
+           number(p.encoded));
+    metric(out, "camstream_frames_encode_failed_total", "counter",
+           "Frames the JPEG encoder failed on.", number(p.encode_failed));
+    metric(out, "camstream_frames_late_total", "counter",
+           "Encoded frames dropped because a newer one was already published.", number(p.late));
+    metric(out, "camstream_encode_seconds_total", "counter", "Time spent compressing frames.",
+           number(static_cast<double>(p.encode_us_total) / 1e6));
+    metric(out, "camstream_capture_fps", "gauge", "Frames captured per second, recently.",
+           number(f.captured_fps));
+  }
+  metric(out, "camstream_sent_fps", "gauge", "Frames sent per second over all clients, recently.",
+         number(f.sent_fps));
+  metric(out, "camstream_frames_sent_total", "counter", "Frames sent over all clients.",
+         number(f.frames_sent));
+  metric(out, "camstream_frames_skipped_total", "counter",
+         "Frames a slow client skipped because a newer one replaced them.",
+         number(f.frames_skipped));
+  metric(out, "camstream_clients", "gauge", "Clients receiving a stream.",
+         number(static_cast<std::uint64_t>(f.clients.size())));
+  metric(out, "camstream_connections", "gauge", "Open connections of any kind.",
+         number(f.connections));
+  metric(out, "camstream_connections_accepted_total", "counter", "Connections accepted.",
+         number(f.accepted));
+  metric(out, "camstream_connections_refused_total", "counter",
+         "Connections refused: not a protocol spoken here, a bad request, or over the limit.",
+         number(f.refused));
+  metric(out, "camstream_uptime_seconds", "gauge", "Seconds since the server started.",
+         number(f.uptime_s));
+  return out;
+}
+
+std::string index_html(const StatusFigures& f) {
+  const std::string title =
+      f.have_pipeline ? "camstream - " + html_text(f.pipeline.source) : std::string("camstream");
+  // The figures are filled in on the server too, so the page says something without script.
+  return R"(<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>)" +
+         title +
+         R"(</title>
+<style>
+body{margin:0;background:#111;color:#ddd;font:14px system-ui,sans-serif}
+img{display:block;max-width:100%;height:auto;margin:0 auto;background:#000}
+p{margin:.5em 1em}a{color:#9cf}
+</style></head><body>
+<img id="stream" src="/stream" alt="live stream">
+<p id="figures">)" +
+         (f.have_pipeline ? html_text(f.pipeline.source) + " &middot; " : std::string()) +
+         number(f.captured_fps) + " fps captured &middot; " + std::to_string(f.clients.size()) +
+         " clients" +
+         R"(</p>
+<p><a href="/snapshot">snapshot</a> &middot; <a href="/status">status</a> &middot; <a href="/metrics">metrics</a></p>
+<script>
+async function poll() {
+  try {
+    const s = await (await fetch('/status', {cache: 'no-store'})).json();
+    const src = s.source ? s.source + ' \u00b7 ' : '';
+    const cap = s.fps.captured === null ? '' : s.fps.captured.toFixed(1) + ' fps captured \u00b7 ';
+    document.getElementById('figures').textContent = src + cap +
+        s.fps.sent.toFixed(1) + ' fps sent \u00b7 ' + s.clients.length + ' clients \u00b7 up ' +
+        Math.round(s.uptime_s) + ' s';
+  } catch (e) {
+    document.getElementById('figures').textContent = 'no answer from the camera';
+  }
+}
+poll();
+setInterval(poll, 1000);
+</script>
+</body></html>
+)";
+}
+
+}  // namespace camstream

@@ -1,0 +1,84 @@
+// camera_controls_test.cpp - --control values checked against a camera's names and ranges.
+#include "device/capture/camera_controls.hpp"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace camstream {
+namespace {
+
+std::vector<ControlRange> controls() {
+  using K = ControlRange::Kind;
+  std::vector<ControlRange> c(6);
+  c[0] = {"ExposureTime", K::kInteger, false, true, 1, 66666, {}};
+  c[1] = {"AnalogueGain", K::kFloat, false, true, 1, 16, {}};
+  c[2] = {"AwbEnable", K::kBool, false, false, 0, 0, {}};
+  c[3] = {"AwbMode", K::kInteger, false, true, 0, 7, {0, 1, 2, 3}};
+  c[4] = {"ColourGains", K::kFloat, true, true, 0, 32, {}};
+  c[5] = {"ScalerCrop", K::kUnsupported, false, false, 0, 0, {}};
+  return c;
+}
+
+std::vector<double> parse_ok(const std::string& name, const std::string& text) {
+  const auto all = controls();
+  std::string error;
+  const ControlRange* c = find_control(all, name, error);
+  EXPECT_NE(c, nullptr) << error;
+  std::vector<double> out;
+  if (c) {
+    EXPECT_TRUE(parse_control_value(*c, text, out, error)) << error;
+  }
+  return out;
+}
+
+std::string parse_error(const std::string& name, const std::string& text) {
+  const auto all = controls();
+  std::string error;
+  const ControlRange* c = find_control(all, name, error);
+  if (!c) return error;
+  std::vector<double> out;
+  EXPECT_FALSE(parse_control_value(*c, text, out, error)) << name << "=" << text;
+  return error;
+}
+
+TEST(CameraControls, AcceptsValuesWithinTheirRange) {
+  EXPECT_EQ(parse_ok("ExposureTime", "10000"), std::vector<double>{10000});
+  EXPECT_EQ(parse_ok("ExposureTime", "66666"), std::vector<double>{66666});
+  EXPECT_EQ(parse_ok("AnalogueGain", "2.5"), std::vector<double>{2.5});
+  EXPECT_EQ(parse_ok("AwbEnable", "false"), std::vector<double>{0});
+  EXPECT_EQ(parse_ok("AwbEnable", "on"), std::vector<double>{1});
+  EXPECT_EQ(parse_ok("AwbMode", "3"), std::vector<double>{3});
+  EXPECT_EQ(parse_ok("ColourGains", "1.5,2"), (std::vector<double>{1.5, 2}));
+}
+
+TEST(CameraControls, UnknownNameListsTheCamerasControls) {
+  const std::string e = parse_error("Exposure", "1");
+  EXPECT_NE(e.find("no control called 'Exposure'"), std::string::npos) << e;
+  EXPECT_NE(e.find("ExposureTime, AnalogueGain"), std::string::npos) << e;
+}
+
+TEST(CameraControls, OutOfRangeSaysTheRange) {
+  std::string e = parse_error("ExposureTime", "70000");
+  EXPECT_NE(e.find("out of range"), std::string::npos) << e;
+  EXPECT_NE(e.find("from 1 to 66666"), std::string::npos) << e;
+  EXPECT_NE(parse_error("ExposureTime", "0").find("out of range"), std::string::npos);
+  EXPECT_NE(parse_error("AnalogueGain", "16.5").find("out of range"), std::string::npos);
+  e = parse_error("AwbMode", "5");
+  EXPECT_NE(e.find("one of 0, 1, 2, 3"), std::string::npos) << e;
+  EXPECT_NE(parse_error("ColourGains", "1,40").find("out of range"), std::string::npos);
+}
+
+TEST(CameraControls, MalformedValuesAreRefused) {
+  EXPECT_NE(parse_error("ExposureTime", "1.5").find("not valid"), std::string::npos);
+  EXPECT_NE(parse_error("ExposureTime", "fast").find("not valid"), std::string::npos);
+  EXPECT_NE(parse_error("AnalogueGain", "nan").find("not valid"), std::string::npos);
+  EXPECT_NE(parse_error("AwbEnable", "maybe").find("true or false"), std::string::npos);
+  EXPECT_NE(parse_error("ExposureTime", "1,2").find("one value"), std::string::npos);
+  EXPECT_NE(parse_error("ColourGains", "1,").find("not valid"), std::string::npos);
+  EXPECT_NE(parse_error("ScalerCrop", "0").find("cannot set"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace camstream

@@ -1,0 +1,411 @@
+// camera_source_test.cpp - CameraSource's logic against a fake camera with memfd buffers:
+// zero-copy planes, re-queueing, drop when busy, failures, no-signal and reopening.
+#include "device/capture/camera_source.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "device/capture/no_signal.hpp"
+
+namespace camstream {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto kTimeout = 10s;  // bounds a failure; not a performance expectation
+
+// What the fake camera and the test share; the source owns the fake itself.
+struct FakeState {
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool present = true;
+  PixelLayout layout = PixelLayout::kYuv420;
+  int buffers = 4;
+  int opens = 0;
+  int stops = 0;
+  bool started = false;
+  std::deque<int> queued;
+  std::vector<int> fds;  // one memfd per buffer
+  CameraStream stream;
+  CameraDevice::CompletionFn complete;
+  CameraDevice::DisconnectFn disconnect;
+
+  template <typename Pred>
+  bool wait(Pred pred) {
+    std::unique_lock lock(mutex);
+    return changed.wait_for(lock, kTimeout, pred);
+  }
+};
+
+// A camera whose buffers are memfds, each holding its planes at offsets like a dmabuf does.
+// It always chooses 320x240, whatever it is asked: the source must use what it got.
+class FakeCamera final : public CameraDevice {
+ public:
+  explicit FakeCamera(std::shared_ptr<FakeState> s) : s_(std::move(s)) {}
+  ~FakeCamera() override { FakeCamera::stop(); }
+
+  bool open(std::string& error) override {
+    std::lock_guard lock(s_->mutex);
+    if (!s_->present) {
+      error = "no camera found";
+      return false;
+    }
+    ++s_->opens;
+    s_->changed.notify_all();
+    return true;
+  }
+
+  bool configure(const CaptureSettings&, CameraStream& out, std::string&) override {
+    std::lock_guard lock(s_->mutex);
+    CameraStream& st = s_->stream;
+    st = CameraStream{};
+    st.width = 320;
+    st.height = 240;
+    st.stride = 384;
+    st.layout = s_->layout;
+    st.description = "fake camera 320x240";
+    const std::size_t luma = 384 * 240;
+    const std::size_t chroma = s_->layout == PixelLayout::kNv12 ? 384 * 120 : 192 * 120;
+    for (int b = 0; b < s_->buffers; ++b) {
+      const int fd = memfd_create("fake-camera", MFD_CLOEXEC);
+      EXPECT_EQ(ftruncate(fd, static_cast<off_t>(luma + 2 * chroma + 8192)), 0);
+      s_->fds.push_back(fd);
+      // Planes at offsets with a gap after the luma, as a real allocator may leave.
+      std::vector<CameraPlane> planes{{fd, 0, luma}, {fd, luma + 4096, chroma}};
+      if (s_->layout == PixelLayout::kYuv420) planes.push_back({fd, luma + 4096 + chroma, chroma});
+      st.buffers.push_back(planes);
+    }
+    out = st;
+    return true;
+  }
+
+  bool start(CompletionFn complete, DisconnectFn disconnect, std::string&) override {
+    std::lock_guard lock(s_->mutex);
+    s_->complete = std::move(complete);
+    s_->disconnect = std::move(disconnect);
+    s_->started = true;
+    return true;
+  }
+
+  bool queue(int buffer) override {
+    std::lock_guard lock(s_->mutex);
+    if (!s_->started) return false;
+    s_->queued.push_back(buffer);
+    s_->changed.notify_all();
+    return true;
+  }
+
+  void stop() override {
+    std::lock_guard lock(s_->mutex);
+    if (s_->started) ++s_->stops;
+    s_->started = false;
+    s_->queued.clear();
+    s_->complete = nullptr;
+    s_->disconnect = nullptr;
+    for (int fd : s_->fds)
+      close(fd);
+    s_->fds.clear();
+    s_->changed.notify_all();
+  }
+
+ private:
+  std::shared_ptr<FakeState> s_;
+};
+
+// Captures into the oldest queued buffer: fills its planes with y/u/v and completes it.
+// Returns the buffer, or -1 when none was queued in time.
+int capture(FakeState& s, std::uint8_t y, std::uint8_t u, std::uint8_t v,
+            std::uint64_t timestamp_ns, bool ok = true) {
+  if (!s.wait([&] { return !s.queued.empty(); })) return -1;
+  CameraDevice::CompletionFn complete;
+  int buffer = 0;
+  {
+    std::lock_guard lock(s.mutex);
+    buffer = s.queued.front();
+    s.queued.pop_front();
+    const auto& planes = s.stream.buffers[static_cast<std::size_t>(buffer)];
+    const int fd = planes[0].fd;
+    std::vector<std::uint8_t> bytes(planes[0].length, y);
+    EXPECT_EQ(pwrite(fd, bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
+    bytes.assign(planes[1].length, u);
+    if (s.stream.layout == PixelLayout::kNv12) {
+      for (std::size_t i = 1; i < bytes.size(); i += 2)
+        bytes[i] = v;
+    }
+    EXPECT_EQ(pwrite(fd, bytes.data(), bytes.size(), static_cast<off_t>(planes[1].offset)),
+              static_cast<ssize_t>(bytes.size()));
+    if (planes.size() == 3) {
+      bytes.assign(planes[2].length, v);
+      EXPECT_EQ(pwrite(fd, bytes.data(), bytes.size(), static_cast<off_t>(planes[2].offset)),
+                static_cast<ssize_t>(bytes.size()));
+    }
+    complete = s.complete;
+  }
+  if (complete) complete(CameraCompletion{buffer, ok, timestamp_ns});
+  return buffer;
+}
+
+struct Seen {
+  std::uint64_t seq;
+  std::uint64_t capture_us;
+  int width;
+  std::uint8_t y, u, v;
+  bool no_signal;
+};
+
+// Records every frame; holds on to them (as a busy encoder does) when `hold`, refuses them
+// all (every encoder busy) when `refuse`.
+class RecordingSink final : public FrameSink {
+ public:
+  bool offer(RawFramePtr frame) override {
+    std::lock_guard lock(mutex_);
+    if (refuse) {
+      ++refused;
+      changed_.notify_all();
+      return false;
+    }
+    const Yuv420View& p = frame->planes;
+    seen.push_back(
+        {frame->seq, frame->capture_us, p.width, p.y[0], p.u[0], p.v[0], looks_like_no_signal(p)});
+    if (hold) held.push_back(std::move(frame));
+    changed_.notify_all();
+    return true;
+  }
+
+  template <typename Pred>
+  bool wait(Pred pred) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, kTimeout, [&] { return pred(*this); });
+  }
+
+  void release_all() {
+    std::lock_guard lock(mutex_);
+    held.clear();
+  }
+
+  bool hold = false;
+  bool refuse = false;
+  int refused = 0;
+  std::vector<Seen> seen;
+  std::vector<RawFramePtr> held;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+};
+
+struct Rig {
+  explicit Rig(CameraSourceOptions o = {}) : state(std::make_shared<FakeState>()) {
+    o.reopen_interval = 20ms;
+    o.no_signal_fps = 50;
+    options = o;
+  }
+  void make() {
+    source = std::make_unique<CameraSource>(std::make_unique<FakeCamera>(state), options);
+  }
+  std::shared_ptr<FakeState> state;
+  CameraSourceOptions options;
+  std::unique_ptr<CameraSource> source;
+};
+
+TEST(CameraSource, FramesPointIntoTheMappedBufferWithTheSensorTime) {
+  Rig rig;
+  rig.make();
+  std::string error;
+  ASSERT_TRUE(rig.source->open(error)) << error;
+  // The camera chose 320x240 for the 1280x720 asked: that is what frames have.
+  EXPECT_EQ(rig.source->width(), 320);
+  EXPECT_EQ(rig.source->height(), 240);
+  EXPECT_EQ(rig.source->describe(), "fake camera 320x240");
+  RecordingSink sink;
+  sink.hold = true;
+  rig.source->start(sink);
+  ASSERT_GE(capture(*rig.state, 77, 88, 99, 123'456'789'000), 0);
+  ASSERT_TRUE(sink.wait([](auto& s) { return s.seen.size() == 1; }));
+  rig.source->stop();
+  const Seen f = sink.seen[0];
+  EXPECT_EQ(f.seq, 0u);
+  EXPECT_EQ(f.capture_us, 123'456'789u);
+  EXPECT_EQ(f.width, 320);
+  EXPECT_EQ(f.y, 77);
+  EXPECT_EQ(f.u, 88);
+  EXPECT_EQ(f.v, 99);
+  EXPECT_FALSE(f.no_signal);
+  // The frame's last row of chroma lies in the buffer too: the encoder reads it in place.
+  const Yuv420View& p = sink.held[0]->planes;
+  EXPECT_EQ(p.y_stride, 384);
+  EXPECT_EQ(p.uv_stride, 192);
+  EXPECT_EQ(p.v[119 * 192 + 159], 99);
+  EXPECT_EQ(rig.source->stats().captured, 1u);
+  EXPECT_EQ(rig.source->stats().dropped, 0u);
+}
+
+TEST(CameraSource, ABufferIsQueuedAgainOnlyWhenItsFrameIsReleased) {
+  Rig rig;
+  rig.make();
+  RecordingSink sink;
+  sink.hold = true;
+  rig.source->start(sink);  // opens the camera in the background
+  ASSERT_TRUE(rig.state->wait([&] { return rig.state->queued.size() == 4; }));
+  const int buffer = capture(*rig.state, 1, 2, 3, 1000);
+  ASSERT_TRUE(sink.wait([](auto& s) { return s.seen.size() == 1; }));
+  {
+    std::lock_guard lock(rig.state->mutex);
+    EXPECT_EQ(rig.state->queued.size(), 3u) << "held by the encoder, so not queued";
+  }
+  sink.release_all();
+  ASSERT_TRUE(rig.state->wait([&] { return rig.state->queued.size() == 4; }));
+  EXPECT_EQ(rig.state->queued.back(), buffer);
+  rig.source->stop();
+}
+
+TEST(CameraSource, AFrameNoEncoderTakesIsDroppedAndItsBufferQueuedAtOnce) {
+  Rig rig;
+  rig.make();
+  RecordingSink sink;
+  sink.refuse = true;
+  rig.source->start(sink);
+  ASSERT_TRUE(rig.state->wait([&] { return rig.state->queued.size() == 4; }));
+  for (int i = 0; i < 10; ++i) {
+    const int buffer = capture(*rig.state, 1, 2, 3, 1000 + static_cast<std::uint64_t>(i));
+    ASSERT_GE(buffer, 0) << "the camera ran out of buffers: a dropped frame was not re-queued";
+  }
+  ASSERT_TRUE(rig.state->wait([&] { return rig.state->queued.size() == 4; }));
+  rig.source->stop();
+  EXPECT_EQ(sink.refused, 10);
+  EXPECT_EQ(rig.source->stats().captured, 10u);
+  EXPECT_EQ(rig.source->stats().dropped, 10u);
+}
+
+TEST(CameraSource, Nv12ChromaIsSplitForTheEncoder) {
+  Rig rig;
+  rig.state->layout = PixelLayout::kNv12;
+  rig.make();
+  RecordingSink sink;
+  sink.hold = true;
+  rig.source->start(sink);
+  ASSERT_GE(capture(*rig.state, 50, 60, 70, 1000), 0);
+  ASSERT_TRUE(sink.wait([](auto& s) { return s.seen.size() == 1; }));
+  rig.source->stop();
+  EXPECT_EQ(sink.seen[0].y, 50);
+  EXPECT_EQ(sink.seen[0].u, 60);
+  EXPECT_EQ(sink.seen[0].v, 70);
+  const Yuv420View& p = sink.held[0]->planes;
+  EXPECT_EQ(p.uv_stride, 160);
+  EXPECT_EQ(p.u[119 * 160 + 159], 60);
+  EXPECT_EQ(p.v[119 * 160 + 159], 70);
+}
+
+TEST(CameraSource, UnpluggedCameraServesNoSignalAndComesBack) {
+  Rig rig;
+  rig.make();
+  RecordingSink sink;
+  rig.source->start(sink);
+  ASSERT_GE(capture(*rig.state, 100, 128, 128, 1000), 0);
+  ASSERT_TRUE(sink.wait([](auto& s) { return s.seen.size() == 1; }));
+
+  CameraDevice::DisconnectFn unplug;
+  {
+    std::lock_guard lock(rig.state->mutex);
+    rig.state->present = false;
+    unplug = rig.state->disconnect;
+  }
+  ASSERT_TRUE(unplug);
+  unplug();
+  ASSERT_TRUE(sink.wait([](auto& s) {
+    int n = 0;
+    for (const Seen& f : s.seen)
+      n += f.no_signal;
+    return n >= 3;
+  }));
+  EXPECT_FALSE(rig.source->camera_stats().signal);
+  EXPECT_EQ(rig.source->camera_stats().lost, 1u);
+  EXPECT_EQ(rig.state->stops, 1);
+
+  {
+    std::lock_guard lock(rig.state->mutex);
+    rig.state->present = true;
+  }
+  ASSERT_TRUE(
+      rig.state->wait([&] { return rig.state->opens == 2 && rig.state->queued.size() == 4; }));
+  ASSERT_GE(capture(*rig.state, 200, 128, 128, 2000), 0);
+  ASSERT_TRUE(sink.wait([](auto& s) { return !s.seen.empty() && s.seen.back().y == 200; }));
+  EXPECT_TRUE(rig.source->camera_stats().signal);
+  rig.source->stop();
+  EXPECT_EQ(rig.source->camera_stats().opened, 2u);
+  // One stream throughout: sequence numbers only increase, across the gap too.
+  for (std::size_t i = 1; i < sink.seen.size(); ++i)
+    EXPECT_LT(sink.seen[i - 1].seq, sink.seen[i].seq);
+  EXPECT_EQ(sink.seen.back().width, 320);
+}
+
+TEST(CameraSource, ACameraThatStopsDeliveringCountsAsLost) {
+  CameraSourceOptions o;
+  o.stall_timeout = 100ms;
+  Rig rig(o);
+  rig.make();
+  RecordingSink sink;
+  rig.source->start(sink);
+  // Nothing is ever captured: the source gives up on this run of the camera and reopens it.
+  ASSERT_TRUE(sink.wait([](auto& s) { return !s.seen.empty() && s.seen.back().no_signal; }));
+  ASSERT_TRUE(rig.state->wait([&] { return rig.state->opens >= 2; }));
+  rig.source->stop();
+  EXPECT_GE(rig.source->camera_stats().lost, 1u);
+}
+
+TEST(CameraSource, FailedCapturesAreQueuedAgainUntilTooManyInARow) {
+  CameraSourceOptions o;
+  o.max_failed_in_a_row = 5;
+  Rig rig(o);
+  rig.make();
+  RecordingSink sink;
+  rig.source->start(sink);
+  for (int i = 0; i < 4; ++i)
+    ASSERT_GE(capture(*rig.state, 0, 0, 0, 0, false), 0);
+  ASSERT_GE(capture(*rig.state, 9, 128, 128, 0), 0);  // a good one resets the count
+  ASSERT_TRUE(sink.wait([](auto& s) { return s.seen.size() == 1; }));
+  EXPECT_EQ(rig.source->camera_stats().lost, 0u);
+  for (int i = 0; i < 5; ++i)
+    ASSERT_GE(capture(*rig.state, 0, 0, 0, 0, false), 0);
+  ASSERT_TRUE(sink.wait([](auto& s) { return s.seen.back().no_signal; }));
+  rig.source->stop();
+  EXPECT_GE(rig.source->camera_stats().lost, 1u);
+  EXPECT_NE(sink.seen[0].capture_us, 0u) << "no sensor time: the source's clock stands in";
+}
+
+TEST(CameraSource, OpenSaysWhyWhenThereIsNoCamera) {
+  Rig rig;
+  rig.state->present = false;
+  rig.make();
+  std::string error;
+  EXPECT_FALSE(rig.source->open(error));
+  EXPECT_EQ(error, "no camera found");
+}
+
+TEST(CameraSource, FramesOutliveTheSourceAndTheirMapping) {
+  Rig rig;
+  rig.make();
+  RecordingSink sink;
+  sink.hold = true;
+  rig.source->start(sink);
+  ASSERT_GE(capture(*rig.state, 42, 43, 44, 1000), 0);
+  ASSERT_TRUE(sink.wait([](auto& s) { return s.seen.size() == 1; }));
+  rig.source.reset();  // stops the camera and closes its fds while the frame is held
+  EXPECT_EQ(rig.state->stops, 1);
+  const Yuv420View& p = sink.held[0]->planes;
+  EXPECT_EQ(p.y[320 * 239], 42) << "the mapping must stay valid while a frame holds it";
+  EXPECT_EQ(p.v[0], 44);
+  sink.release_all();
+}
+
+}  // namespace
+}  // namespace camstream

@@ -1,0 +1,200 @@
+// http_stream_test.cpp - camview's HTTP MJPEG reader over the dialects servers send, and bad input.
+#include "viewer/net/http_stream.hpp"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "viewer/net/http_url.hpp"
+
+namespace camstream {
+namespace {
+
+struct Collected {
+  std::vector<MjpegPart> parts;
+  MjpegResponseReader reader{[this](MjpegPart&& p) { parts.push_back(std::move(p)); }};
+
+  // Feeds `text` in pieces of `step` bytes; false as soon as the reader refuses.
+  bool feed(const std::string& text, std::size_t step = 0) {
+    if (step == 0) step = text.size();
+    for (std::size_t i = 0; i < text.size(); i += step) {
+      const std::string piece = text.substr(i, step);
+      if (!reader.feed({reinterpret_cast<const std::uint8_t*>(piece.data()), piece.size()}))
+        return false;
+    }
+    return true;
+  }
+};
+
+std::string as_text(const MjpegPart& p) {
+  return std::string(p.jpeg.begin(), p.jpeg.end());
+}
+
+// A fake JPEG whose bytes contain CR, LF and dashes, as a real one can.
+const std::string kJpegA = std::string("\xff\xd8", 2) + "A\r\n--not-it\r\n\n-" + "\xff\xd9";
+const std::string kJpegB = std::string("\xff\xd8", 2) + "BB" + "\xff\xd9";
+
+std::string part(const std::string& boundary_line, const std::string& jpeg, bool length,
+                 const std::string& extra = "") {
+  std::string s = boundary_line + "\r\nContent-Type: image/jpeg\r\n";
+  if (length) s += "Content-Length: " + std::to_string(jpeg.size()) + "\r\n";
+  return s + extra + "\r\n" + jpeg + "\r\n";
+}
+
+TEST(MjpegReader, CamstreamdStyleWithLengthsAndSequence) {
+  const std::string text =
+      "HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace;boundary=camstreamframe\r\n\r\n" +
+      part("--camstreamframe", kJpegA, true, "X-Sequence: 7\r\nX-Timestamp: 1.5\r\n") +
+      part("--camstreamframe", kJpegB, true, "X-Sequence: 9\r\n");
+  for (std::size_t step : {std::size_t{0}, std::size_t{1}, std::size_t{7}}) {
+    Collected c;
+    ASSERT_TRUE(c.feed(text, step)) << c.reader.error();
+    ASSERT_EQ(c.parts.size(), 2u) << step;
+    EXPECT_EQ(as_text(c.parts[0]), kJpegA);
+    EXPECT_EQ(c.parts[0].sequence.value_or(0), 7u);
+    EXPECT_EQ(as_text(c.parts[1]), kJpegB);
+    EXPECT_EQ(c.parts[1].sequence.value_or(0), 9u);
+    EXPECT_EQ(c.reader.status(), "200 OK");
+  }
+}
+
+TEST(MjpegReader, PartsWithoutLengthEndAtTheNextBoundary) {
+  const std::string text =
+      "HTTP/1.0 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=\"frame\"\r\n\r\n" +
+      part("--frame", kJpegA, false) + part("--frame", kJpegB, false) + "--frame--\r\n";
+  for (std::size_t step : {std::size_t{0}, std::size_t{1}, std::size_t{3}}) {
+    Collected c;
+    ASSERT_TRUE(c.feed(text, step)) << c.reader.error();
+    ASSERT_EQ(c.parts.size(), 2u) << step;
+    EXPECT_EQ(as_text(c.parts[0]), kJpegA);
+    EXPECT_EQ(as_text(c.parts[1]), kJpegB);
+    EXPECT_TRUE(c.reader.ended());
+  }
+}
+
+TEST(MjpegReader, FfmpegChunkedOctetStreamIsSniffed) {
+  // ffmpeg's HTTP server: no multipart type, chunked coding, lower-case field names.
+  const std::string body = part("--ffmpeg", kJpegA, true) + part("--ffmpeg", kJpegB, true);
+  std::string chunked;
+  for (std::size_t i = 0; i < body.size(); i += 5) {
+    const std::string piece = body.substr(i, 5);
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx", piece.size());
+    chunked += std::string(size) + ";ext=1\r\n" + piece + "\r\n";
+  }
+  chunked += "0\r\n\r\n";
+  const std::string text =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: "
+      "chunked\r\n\r\n" +
+      chunked;
+  for (std::size_t step : {std::size_t{0}, std::size_t{1}, std::size_t{11}}) {
+    Collected c;
+    ASSERT_TRUE(c.feed(text, step)) << c.reader.error();
+    ASSERT_EQ(c.parts.size(), 2u) << step;
+    EXPECT_EQ(as_text(c.parts[1]), kJpegB);
+    EXPECT_TRUE(c.reader.ended());
+  }
+}
+
+TEST(MjpegReader, BoundaryDeclaredWithDashesAndPreamble) {
+  const std::string text =
+      "HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace;boundary=--myboundary\r\n\r\n"
+      "some preamble\r\n\r\n" +
+      part("--myboundary", kJpegA, false) + part("--myboundary", kJpegB, true);
+  Collected c;
+  ASSERT_TRUE(c.feed(text, 2)) << c.reader.error();
+  ASSERT_EQ(c.parts.size(), 2u);
+  EXPECT_EQ(as_text(c.parts[0]), kJpegA);
+}
+
+TEST(MjpegReader, SingleJpegIsOnePicture) {
+  Collected c;
+  ASSERT_TRUE(c.feed("HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: " +
+                     std::to_string(kJpegB.size()) + "\r\n\r\n" + kJpegB));
+  ASSERT_EQ(c.parts.size(), 1u);
+  EXPECT_EQ(as_text(c.parts[0]), kJpegB);
+}
+
+TEST(MjpegReader, ErrorsSaySomethingUseful) {
+  struct Case {
+    std::string text;
+    std::string needle;
+  };
+  const std::string mp =
+      "HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace;boundary=b\r\n\r\n";
+  const std::vector<Case> cases = {
+      {"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", "404 Not Found"},
+      {"HTTP/1.1 302 Found\r\nLocation: http://x/stream\r\n\r\n", "http://x/stream"},
+      {"SSH-2.0-OpenSSH_9.2\r\n", "does not answer in HTTP"},
+      {"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html><body>", "not an MJPEG stream"},
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", "transfer coding"},
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "chunk size"},
+      {mp + "--b\r\nContent-Length: 99999999999\r\n", "16 MiB"},
+      {mp + "--b\r\nContent-Length: abc\r\n", "not a number"},
+      {mp + "--b\r\nX: " + std::string(kMaxPartHeaderLine + 1, 'x'), "4 KiB"},
+      {mp + std::string(kMaxJunkBytes + 10, 'j'), "not an MJPEG stream"},
+      {"HTTP/1.1 200 OK\r\n" + std::string(kMaxResponseHead + 1, 'h'), "16 KiB"},
+  };
+  for (const Case& k : cases) {
+    Collected c;
+    EXPECT_FALSE(c.feed(k.text)) << k.needle << " / " << k.text.substr(0, 120);
+    EXPECT_NE(c.reader.error().find(k.needle), std::string::npos) << c.reader.error();
+  }
+  std::string junk_lines = mp;
+  while (junk_lines.size() < kMaxJunkBytes + 1000)
+    junk_lines += "not a boundary\r\n";
+  Collected c;
+  EXPECT_FALSE(c.feed(junk_lines));
+  EXPECT_NE(c.reader.error().find("boundary"), std::string::npos);
+}
+
+TEST(MjpegReader, PartWithoutLengthIsBounded) {
+  std::string text =
+      "HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace;boundary=b\r\n\r\n"
+      "--b\r\n\r\n";
+  Collected c;
+  ASSERT_TRUE(c.feed(text));
+  const std::string chunk(1 << 20, 'x');
+  bool ok = true;
+  for (int i = 0; i < 20 && ok; ++i)
+    ok = c.feed(chunk);
+  EXPECT_FALSE(ok);
+  EXPECT_NE(c.reader.error().find("without a Content-Length"), std::string::npos);
+}
+
+TEST(MjpegReader, CloseBeforeAnswerIsAnError) {
+  Collected c;
+  EXPECT_TRUE(c.feed("HTTP/1.1 20"));
+  EXPECT_FALSE(c.reader.finish());
+}
+
+TEST(HttpUrl, ParsesWhatUsersType) {
+  std::string error;
+  auto u = parse_http_url("http://pi.local:8080/?action=stream", error);
+  ASSERT_TRUE(u) << error;
+  EXPECT_EQ(u->server.host, "pi.local");
+  EXPECT_EQ(u->server.port, 8080);
+  EXPECT_EQ(u->target, "/?action=stream");
+  u = parse_http_url("HTTP://[::1]/stream#frag", error);
+  ASSERT_TRUE(u) << error;
+  EXPECT_EQ(u->server.host, "::1");
+  EXPECT_EQ(u->server.port, 80);
+  EXPECT_EQ(u->target, "/stream");
+  u = parse_http_url("http://cam", error);
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->target, "/");
+  u = parse_http_url("http://cam?action=stream", error);
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->target, "/?action=stream");
+  for (const char* bad : {"https://cam/", "rtsp://cam/", "http://", "http://user:pw@cam/",
+                          "http://cam:0/", "http://cam:99999/", "http://cam/a b"}) {
+    EXPECT_FALSE(parse_http_url(bad, error)) << bad;
+    EXPECT_FALSE(error.empty());
+  }
+  EXPECT_TRUE(looks_like_url("http://x"));
+  EXPECT_FALSE(looks_like_url("pi.local:8080"));
+}
+
+}  // namespace
+}  // namespace camstream

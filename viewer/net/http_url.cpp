@@ -1,0 +1,79 @@
+// http_url.cpp - splitting an http:// URL into the server to connect to and the request target.
+#include "viewer/net/http_url.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace camstream {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+bool looks_like_url(std::string_view text) {
+  return text.find("://") != std::string_view::npos;
+}
+
+std::optional<HttpUrl> parse_http_url(std::string_view text, std::string& error) {
+  if (text.size() > kMaxUrlLength) {
+    error = "the URL is longer than 2048 characters";
+    return std::nullopt;
+  }
+  const std::size_t scheme_end = text.find("://");
+  const std::string scheme = lower(text.substr(0, scheme_end));
+  if (scheme == "https") {
+    error = "https is not supported; give the camera's plain http:// URL";
+    return std::nullopt;
+  }
+  if (scheme != "http") {
+    error = "the scheme '" + scheme + "' is not supported; give an http:// URL";
+    return std::nullopt;
+  }
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f) {
+      error = "the URL contains a space or a character outside ASCII; percent-encode it";
+      return std::nullopt;
+    }
+  }
+  std::string_view rest = text.substr(scheme_end + 3);
+  const std::size_t fragment = rest.find('#');
+  if (fragment != std::string_view::npos) rest = rest.substr(0, fragment);
+  const std::size_t path_start = rest.find_first_of("/?");
+  const std::string_view authority = rest.substr(0, path_start);
+  if (authority.find('@') != std::string_view::npos) {
+    error = "user names and passwords in the URL are not supported";
+    return std::nullopt;
+  }
+  if (authority.empty()) {
+    error = "the URL names no host";
+    return std::nullopt;
+  }
+  // The authority has the same shape as camview's HOST[:PORT]; only the default port differs.
+  const bool has_port = authority.back() != ']' && authority.rfind(':') != std::string_view::npos;
+  std::string with_port(authority);
+  if (!has_port) with_port += ":80";
+  std::string target_error;
+  const auto server = parse_target(with_port, target_error);
+  if (!server) {
+    error = target_error;
+    return std::nullopt;
+  }
+  HttpUrl url;
+  url.server = *server;
+  url.target = path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
+  if (url.target.front() == '?') url.target.insert(0, "/");
+  return url;
+}
+
+std::string to_string(const HttpUrl& url) {
+  return "http://" + to_string(url.server) + url.target;
+}
+
+}  // namespace camstream
