@@ -4,9 +4,9 @@
 // the machine's CPU goes to the daemon under test. With --mode http it asks for /stream
 // instead, and with --mode mjpeg it only reads (a GStreamer or ffmpeg server that starts
 // sending at once); both count JPEG start markers, which cannot occur inside a JPEG's
-// entropy-coded data, and have no capture time to measure latency from. Some clients can read slowly (a token
-// bucket in kbit/s with a small receive buffer), as a viewer on a poor link does. After a
-// warm-up it counts frames for a fixed time and prints one JSON object: per-client fps and
+// entropy-coded data, and have no capture time to measure latency from. Some clients can read
+// slowly (a token bucket in kbit/s with a small receive buffer), as a viewer on a poor link does.
+// After a warm-up it counts frames for a fixed time and prints one JSON object: per-client fps and
 // capture -> received latency (the daemon runs on the same host, so both use one clock).
 #include <algorithm>
 #include <array>
@@ -57,7 +57,12 @@ std::uint64_t get64(const std::uint8_t* p) {
 class Client : public std::enable_shared_from_this<Client> {
  public:
   Client(asio::io_context& io, const Window& window, Mode mode, bool slow, double slow_kbit)
-      : socket_(io), timer_(io), window_(window), mode_(mode), slow_(slow), slow_kbit_(slow_kbit),
+      : socket_(io),
+        timer_(io),
+        window_(window),
+        mode_(mode),
+        slow_(slow),
+        slow_kbit_(slow_kbit),
         buffer_(slow ? 4096 : 256 * 1024) {}
 
   void start(const asio::ip::tcp::endpoint& ep) {
@@ -248,7 +253,8 @@ void print_group(const char* name, std::vector<std::shared_ptr<Client>>& clients
       "\"fps_max\": %.2f, \"fps_mean\": %.3f, \"kbit_per_s_each\": %.0f, "
       "\"latency_p50_ms\": %.3f, \"latency_p99_ms\": %.3f}",
       first ? "" : ", ", name, fps.size(), failed, quantile(fps, 0), quantile(fps, 0.5),
-      quantile(fps, 1), [&] {
+      quantile(fps, 1),
+      [&] {
         double s = 0;
         for (double f : fps)
           s += f;
@@ -276,19 +282,32 @@ int main(int argc, char** argv) {
     const char* v = argv[++i];
     if (a == "--mode") {
       const std::string m = v;
-      if (m == "native") o.mode = Mode::kNative;
-      else if (m == "http") o.mode = Mode::kHttp;
-      else if (m == "mjpeg") o.mode = Mode::kMjpeg;
-      else return usage();
-    } else if (a == "--latency-file") o.latency_file = v;
-    else if (a == "--host") o.host = v;
-    else if (a == "--port") o.port = static_cast<std::uint16_t>(std::atoi(v));
-    else if (a == "--clients") o.clients = std::atoi(v);
-    else if (a == "--slow") o.slow = std::atoi(v);
-    else if (a == "--slow-kbit") o.slow_kbit = std::atof(v);
-    else if (a == "--warmup") o.warmup = std::atof(v);
-    else if (a == "--seconds") o.seconds = std::atof(v);
-    else return usage();
+      if (m == "native")
+        o.mode = Mode::kNative;
+      else if (m == "http")
+        o.mode = Mode::kHttp;
+      else if (m == "mjpeg")
+        o.mode = Mode::kMjpeg;
+      else
+        return usage();
+    } else if (a == "--latency-file")
+      o.latency_file = v;
+    else if (a == "--host")
+      o.host = v;
+    else if (a == "--port")
+      o.port = static_cast<std::uint16_t>(std::atoi(v));
+    else if (a == "--clients")
+      o.clients = std::atoi(v);
+    else if (a == "--slow")
+      o.slow = std::atoi(v);
+    else if (a == "--slow-kbit")
+      o.slow_kbit = std::atof(v);
+    else if (a == "--warmup")
+      o.warmup = std::atof(v);
+    else if (a == "--seconds")
+      o.seconds = std::atof(v);
+    else
+      return usage();
   }
   if (o.port == 0 || o.clients < 1 || o.clients > 1000 || o.slow < 0 || o.slow > o.clients ||
       o.slow_kbit <= 0 || o.seconds <= 0)

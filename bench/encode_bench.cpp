@@ -63,8 +63,9 @@ void BM_TjCompressFromYUVPlanes(benchmark::State& state) {
       pixels * static_cast<double>(state.iterations()) / 1e6, benchmark::Counter::kIsRate);
   state.counters["fps"] =
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
-  state.counters["jpeg_kB"] =
-      state.iterations() ? static_cast<double>(bytes) / 1000.0 / static_cast<double>(state.iterations()) : 0;
+  state.counters["jpeg_kB"] = state.iterations() ? static_cast<double>(bytes) / 1000.0 /
+                                                       static_cast<double>(state.iterations())
+                                                 : 0;
 }
 
 // Drawing the clean picture: what the source costs before any grain or encoding.

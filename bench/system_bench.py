@@ -147,10 +147,20 @@ def throughput(build, seconds, warmup, base, cores):
                 args += ["--noise", str(NOISE)]
             d = Daemon(build, *args)
             r = measured(d.pid, build, d.port, 1, seconds, warmup)
-            d.stop()
+            err = d.stop()
             fps = r["fast"]["fps_mean"]
+            # The daemon's own counters over the seconds a client was attached: all it encoded,
+            # and the share that finished after a newer frame and was dropped.
+            counts = [(int(a), int(b)) for a, b in re.findall(
+                r"encoded (\d+) \([\d.]+ ms each\), failed \d+, late (\d+); clients 1,", err)]
+            enc_fps = late_pct = float("nan")
+            if len(counts) >= 3:
+                (e0, l0), (e1, l1) = counts[1], counts[-1]
+                enc_fps = (e1 - e0) / (len(counts) - 2)
+                late_pct = 100 * (l1 - l0) / max(e1 - e0, 1)
             rows.append({"pattern": pattern, "workers": workers, "fps": fps,
                          "raw_single_fps": raw, "ratio": fps / (workers * raw),
+                         "encoded_fps": enc_fps, "late_percent": late_pct,
                          "cpu_percent": r["cpu_percent"]})
             log(f"throughput {pattern} workers={workers}: {fps:.1f} fps, "
                 f"{100 * fps / (workers * raw):.1f}% of {workers} x raw {raw:.1f}")
@@ -194,7 +204,8 @@ def latency(build, seconds, warmup, out_dir):
         presented = []
         if window:
             # A real window on a virtual X server: capture -> presented.
-            w = subprocess.run(["xvfb-run", "-a", "timeout", "-s", "INT", str(seconds + warmup),
+            w = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1920x1080x24",
+                                "timeout", "-s", "INT", str(seconds + warmup),
                                 f"{build}/viewer/camview", "--print-fps", f"127.0.0.1:{d.port}"],
                                capture_output=True, text=True)
             presented = [r_["presented"] for r_ in viewer_lines(w.stdout)[int(warmup):]
@@ -300,14 +311,19 @@ def peers(build, seconds, warmup, base):
     res = {}
     w, h, q = 1280, 720, 80
     # camstreamd, flat pattern, as fast as it goes; the picture's cost from the micro-benchmark.
-    d = Daemon(build, "--size", f"{w}x{h}", "--fps", "0")
-    r = measured(d.pid, build, d.port, 1, seconds, warmup)
-    d.stop()
-    frames = r["fast"]["fps_mean"] * seconds
-    res["camstreamd"] = {"fps": r["fast"]["fps_mean"], "cpu_s": r["cpu_s"],
-                         "cpu_s_per_1000": 1000 * r["cpu_s"] / frames,
-                         "generate_s_per_1000": base[f"RenderPattern {w}x{h}"]["cpu_ms"],
-                         "kB_per_frame": r["fast"]["kbit_per_s_each"] / 8 / r["fast"]["fps_mean"]}
+    # With one encoder as the peers have, and with the default (one per core), where frames
+    # that finish behind a newer one are dropped and their encoding wasted.
+    cores = min(os.cpu_count() or 1, 4)
+    for workers in sorted({1, cores}):
+        d = Daemon(build, "--size", f"{w}x{h}", "--fps", "0", "--workers", str(workers))
+        r = measured(d.pid, build, d.port, 1, seconds, warmup)
+        d.stop()
+        frames = r["fast"]["fps_mean"] * seconds
+        res[f"camstreamd --workers {workers}"] = {
+            "fps": r["fast"]["fps_mean"], "cpu_s": r["cpu_s"],
+            "cpu_s_per_1000": 1000 * r["cpu_s"] / frames,
+            "generate_s_per_1000": base[f"RenderPattern {w}x{h}"]["cpu_ms"],
+            "kB_per_frame": r["fast"]["kbit_per_s_each"] / 8 / r["fast"]["fps_mean"]}
     caps = f"video/x-raw,format=I420,width={w},height={h},framerate=30/1"
     if shutil.which("gst-launch-1.0"):
         port = free_port()
@@ -376,6 +392,8 @@ set ytics nomirror
 set y2tics
 set key top left
 set xtics (1, 10, 100)
+set yrange [0:*]
+set y2range [0:*]
 plot '{out_dir}/fanout.dat' using 1:2 with linespoints lw 2 title 'CPU %' axes x1y1, \\
      '{out_dir}/fanout.dat' using 1:3 with linespoints lw 2 title 'RSS MiB' axes x1y2
 """
@@ -399,12 +417,13 @@ def report(res):
     L.append(f"| laying the grain (--noise {NOISE}) | {base['PatternNoise 1280x720']['cpu_ms']:.3f} |")
     L.append("")
     L.append("### 1. Daemon throughput, 1280x720, --fps 0, one client\n")
-    L.append("| picture | workers | delivered fps | workers x raw fps | ratio | daemon CPU % |")
-    L.append("|---|---:|---:|---:|---:|---:|")
+    L.append("| picture | workers | delivered fps | workers x raw fps | ratio | encoded fps | "
+             "late (dropped) | daemon CPU % |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in res["throughput"]:
         L.append(f"| {r['pattern']} | {r['workers']} | {r['fps']:.1f} | "
                  f"{r['workers'] * r['raw_single_fps']:.1f} | {100 * r['ratio']:.1f} % | "
-                 f"{r['cpu_percent']:.0f} |")
+                 f"{r['encoded_fps']:.1f} | {r['late_percent']:.1f} % | {r['cpu_percent']:.0f} |")
     L.append("")
     L.append("### 2. Latency, 1280x720 at 30 fps over loopback (ms, p50 / p99)\n")
     L.append("| picture | capture->received (load client) | capture->decoded (camview) | "
@@ -450,9 +469,9 @@ def report(res):
     L.append("")
     L.append("### 5. Peers, 1280x720, as fast as they go, one client\n")
     L.append("| server | fps | JPEG kB | CPU s / 1000 frames | of which the test picture | "
-             "encode + serve | vs camstreamd |")
+             "encode + serve | vs camstreamd --workers 1 |")
     L.append("|---|---:|---:|---:|---:|---:|---:|")
-    ours = res["peers"]["camstreamd"]["encode_serve_s_per_1000"]
+    ours = res["peers"]["camstreamd --workers 1"]["encode_serve_s_per_1000"]
     for name, v in res["peers"].items():
         L.append(f"| {name} | {v['fps']:.0f} | {v['kB_per_frame']:.1f} | "
                  f"{v['cpu_s_per_1000']:.2f} | {v['generate_s_per_1000']:.2f} | "

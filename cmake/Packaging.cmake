@@ -11,7 +11,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/packaging/camstreamd.service
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/camstreamd.conf
   DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/camstream COMPONENT camstreamd)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/deployment.md
-  DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT camstreamd)
+  DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/camstreamd COMPONENT camstreamd)
 
 # Debian's name for the target architecture: from the toolchain file when cross building.
 if(CAMSTREAM_DEB_ARCH)
@@ -38,6 +38,8 @@ set(CPACK_PACKAGE_CONTACT "camstream maintainers <camstream@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "camera server: captures frames, serves them as JPEG over TCP and HTTP")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+# Debug info stays in the build tree; the board gets a small binary (the toolchain's strip).
+set(CPACK_STRIP_FILES ON)
 set(CPACK_COMPONENTS_ALL camstreamd)
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_COMPONENTS_GROUPING ALL_COMPONENTS_IN_ONE)
@@ -49,6 +51,11 @@ set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE ${_camstream_deb_arch})
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
   "camstreamd captures camera frames (libcamera, or a test pattern), compresses them to JPEG\n with libjpeg-turbo and serves them over TCP to camview and as MJPEG over HTTP.\n Runs as a systemd service under its own user; settings in /etc/camstream/camstreamd.conf.")
 if(CMAKE_SYSROOT)
+  if(CAMSTREAM_HAVE_LIBCAMERA AND NOT CAMSTREAM_DEB_DEPENDS MATCHES "libcamera")
+    message(WARNING "camstreamd links the sysroot's libcamera but CAMSTREAM_DEB_DEPENDS does "
+                    "not name its package; add it (e.g. libcamera0.3: 'dpkg -S libcamera.so' on "
+                    "the board says which)")
+  endif()
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS OFF)
   set(CPACK_DEBIAN_PACKAGE_DEPENDS "${CAMSTREAM_DEB_DEPENDS}, adduser")
 else()
@@ -69,3 +76,35 @@ configure_file(${PROJECT_SOURCE_DIR}/cmake/CPackProject.cmake.in
 set(CPACK_PROJECT_CONFIG_FILE ${PROJECT_BINARY_DIR}/CPackProject.cmake)
 
 include(CPack)
+
+# The package test: cpack, then tests/e2e/test_package.py on the .deb (contents, Depends, the
+# unit through systemd-analyze, and the packaged daemon serving a native camview, under the
+# emulator for a cross build). Needs the /usr prefix and a camview; not for sanitizer builds,
+# whose binaries are no package material.
+if(CAMSTREAM_BUILD_TESTS AND NOT CAMSTREAM_SANITIZE)
+  if(TARGET camview AND NOT CAMSTREAM_E2E_VIEWER)
+    set(_camstream_pkg_viewer $<TARGET_FILE:camview>)
+  else()
+    set(_camstream_pkg_viewer ${CAMSTREAM_E2E_VIEWER})
+  endif()
+  if(NOT CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+    message(STATUS "package test left out: configure with -DCMAKE_INSTALL_PREFIX=/usr for it")
+  elseif(NOT _camstream_pkg_viewer)
+    message(STATUS "package test left out: it needs camview (-DCAMSTREAM_E2E_VIEWER=PATH)")
+  else()
+    find_package(Python3 REQUIRED COMPONENTS Interpreter)
+    list(JOIN CMAKE_CROSSCOMPILING_EMULATOR " " _camstream_pkg_emulator)
+    add_test(NAME package_build
+      COMMAND ${CMAKE_CPACK_COMMAND} --config ${PROJECT_BINARY_DIR}/CPackConfig.cmake
+      WORKING_DIRECTORY ${PROJECT_BINARY_DIR})
+    add_test(NAME package_deb
+      COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/tests/e2e/test_package.py
+              --deb ${PROJECT_BINARY_DIR}/camstreamd_${PROJECT_VERSION}_${_camstream_deb_arch}.deb
+              --arch ${_camstream_deb_arch} --viewer ${_camstream_pkg_viewer})
+    set_tests_properties(package_build PROPERTIES LABELS package TIMEOUT 300
+      FIXTURES_SETUP camstream_deb)
+    set_tests_properties(package_deb PROPERTIES LABELS package TIMEOUT 300
+      FIXTURES_REQUIRED camstream_deb
+      ENVIRONMENT "CAMSTREAM_EMULATOR=${_camstream_pkg_emulator}")
+  endif()
+endif()

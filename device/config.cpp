@@ -13,16 +13,18 @@ namespace {
 
 std::string_view trim(std::string_view s) {
   const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
-  while (!s.empty() && blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && blank(s.back())) s.remove_suffix(1);
+  while (!s.empty() && blank(s.front()))
+    s.remove_prefix(1);
+  while (!s.empty() && blank(s.back()))
+    s.remove_suffix(1);
   return s;
 }
 
 bool valid_key(std::string_view key) {
   return !key.empty() && key.front() >= 'a' && key.front() <= 'z' &&
          std::all_of(key.begin(), key.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-  });
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+         });
 }
 
 }  // namespace
@@ -93,8 +95,8 @@ ConfigLoad load_config_file(const std::string& path, bool required,
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    error = "cannot open config file " + path + ": " + std::strerror(errno) +
-            "; check its permissions";
+    error =
+        "cannot open config file " + path + ": " + std::strerror(errno) + "; check its permissions";
     return ConfigLoad::kFailed;
   }
   std::string text(kMaxConfigBytes + 1, '\0');

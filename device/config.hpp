@@ -26,9 +26,9 @@ struct ConfigEntry {
 //   key = value
 //   key = "value with surrounding quotes"
 // Blank lines are ignored. A line without '=', an empty key or value, or a key that is not
-// made of [a-z0-9-] starting with a letter fails. A key may repeat (for repeatable flags such as --control); whether
-// it may is for the caller to decide. On failure returns false and sets `error` to
-// "PATH:LINE: what is wrong" (`path` is used only for that message).
+// made of [a-z0-9-] starting with a letter fails. A key may repeat (for repeatable flags such as
+// --control); whether it may is for the caller to decide. On failure returns false and sets `error`
+// to "PATH:LINE: what is wrong" (`path` is used only for that message).
 bool parse_config_text(std::string_view text, const std::string& path,
                        std::vector<ConfigEntry>& entries, std::string& error);
 

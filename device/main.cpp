@@ -93,14 +93,25 @@ class PipelineFigures final : public StatsProvider {
     p.encode_failed = enc.failed;
     p.late = hub_.dropped_late();
     p.encode_us_total = enc.encode_us_total;
+    const auto stage = [](const StageTimes::Snapshot& t) {
+      return PipelineStats::Stage{t.count, static_cast<double>(t.total_us) / 1e6,
+                                  t.percentile_ms(0.5), t.percentile_ms(0.99)};
+    };
+    p.queue = stage(enc.queue);
+    p.encode = stage(enc.encode);
+    if (send_times_ != nullptr) p.send = stage(send_times_->snapshot());
     return p;
   }
+
+  // The server's frame write times; set once the server exists.
+  void set_send_times(const StageTimes* send_times) { send_times_ = send_times; }
 
  private:
   const FrameSource& source_;
   const EncoderPool& encoders_;
   const Hub& hub_;
   const DaemonOptions& opt_;
+  const StageTimes* send_times_ = nullptr;
 };
 
 // The source --source asks for. auto takes the first camera when libcamera finds one, else
@@ -198,7 +209,8 @@ int main(int argc, char** argv) {
     hub.set_listener([&io, &server](const EncodedFramePtr& frame) {
       asio::post(io, [&server, frame] { server.deliver(frame); });
     });
-    const PipelineFigures pipeline_figures(*source, encoders, hub, opt);
+    PipelineFigures pipeline_figures(*source, encoders, hub, opt);
+    pipeline_figures.set_send_times(&server.send_times());
     server.set_stats_provider(&pipeline_figures);
 
     // Scripts read this line to learn the port when --listen 0 was given.
@@ -220,8 +232,7 @@ int main(int argc, char** argv) {
     std::string notify_warning;
     const SystemdNotifier notifier = SystemdNotifier::from_environment(notify_warning);
     if (!notify_warning.empty()) log::warn(notify_warning);
-    if (!notifier.send("READY=1\nSTATUS=serving on " + to_string(server.local_address()),
-                       error))
+    if (!notifier.send("READY=1\nSTATUS=serving on " + to_string(server.local_address()), error))
       log::warn(error);
     asio::steady_timer watchdog_timer(io);
     FrameWatchdog frame_watchdog;
@@ -231,13 +242,13 @@ int main(int argc, char** argv) {
       watchdog_timer.async_wait([&](std::error_code ec) {
         if (ec) return;
         const bool wanted = hub.demand().watchers() > 0 || hub.demand().request_pending();
-        if (frame_watchdog.progressed(wanted, source->stats().captured,
-                                      encoders.stats().encoded)) {
+        if (frame_watchdog.progressed(wanted, source->stats().captured, encoders.stats().encoded)) {
           std::string watchdog_error;
           if (!notifier.send("WATCHDOG=1", watchdog_error)) log::warn(watchdog_error);
         } else {
-          log::warn("no frame captured and encoded since the last watchdog tick; systemd "
-                    "restarts the service if this goes on");
+          log::warn(
+              "no frame captured and encoded since the last watchdog tick; systemd "
+              "restarts the service if this goes on");
         }
         schedule_watchdog();
       });

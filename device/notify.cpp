@@ -63,8 +63,8 @@ SystemdNotifier SystemdNotifier::from_environment(std::string& warning) {
     if (!parse_u64(usec, value) || value == 0) {
       warning = std::string("ignoring the watchdog: WATCHDOG_USEC='") + usec +
                 "' is not a positive number of microseconds";
-    } else if (pid != nullptr && (!parse_u64(pid, owner) ||
-                                  owner != static_cast<std::uint64_t>(::getpid()))) {
+    } else if (pid != nullptr &&
+               (!parse_u64(pid, owner) || owner != static_cast<std::uint64_t>(::getpid()))) {
       // The watchdog belongs to another process of the service (e.g. a wrapper script).
     } else {
       watchdog = std::chrono::microseconds(static_cast<std::int64_t>(value));

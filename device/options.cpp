@@ -24,13 +24,13 @@ bool parse_int(std::string_view s, int& out) {
 
 // Feeds the config file's entries to the options the command line left unset, through the
 // same CLI11 validators the flags use, so the file accepts exactly what the flags accept.
-bool apply_config(CLI::App& app, const std::vector<ConfigEntry>& entries,
-                  const std::string& path, std::string& error) {
+bool apply_config(CLI::App& app, const std::vector<ConfigEntry>& entries, const std::string& path,
+                  std::string& error) {
   // Options that act rather than set something have no place in a config file.
   const auto settable = [](const CLI::Option* o) {
     const auto& names = o->get_lnames();
-    return !names.empty() && names[0] != "config" && names[0] != "help" &&
-           names[0] != "version" && names[0] != "list-cameras";
+    return !names.empty() && names[0] != "config" && names[0] != "help" && names[0] != "version" &&
+           names[0] != "list-cameras";
   };
   // Options the command line set: their file entries are skipped, the flag wins.
   std::vector<const CLI::Option*> flagged;
@@ -49,8 +49,8 @@ bool apply_config(CLI::App& app, const std::vector<ConfigEntry>& entries,
       error = where + "unknown key '" + e.key + "'; the keys are " + keys;
       return false;
     }
-    const auto before = std::find_if(seen.begin(), seen.end(),
-                                     [&e](const auto& s) { return s.first == e.key; });
+    const auto before =
+        std::find_if(seen.begin(), seen.end(), [&e](const auto& s) { return s.first == e.key; });
     if (before != seen.end() && opt->get_items_expected_max() <= 1) {
       error = where + "'" + e.key + "' is already set on line " + std::to_string(before->second) +
               "; keep one of the two";

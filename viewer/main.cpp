@@ -285,9 +285,10 @@ int main(int argc, char** argv) {
       ->required();
   app.add_flag("--no-display", opt.no_display,
                "Receive and decode without opening a window (for headless machines and tests)");
-  app.add_flag("--print-fps", opt.print_fps,
-               "Print one line a second: fps, kbit/s, frames skipped and lost, latency from capture to "
-               "received, decoded and presented (p50/p99), decode time");
+  app.add_flag(
+      "--print-fps", opt.print_fps,
+      "Print one line a second: fps, kbit/s, frames skipped and lost, latency from capture to "
+      "received, decoded and presented (p50/p99), decode time");
   app.add_option("--frames", opt.frames, "Exit 0 after this many decoded frames")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
   app.add_flag("--check-pattern", opt.check_pattern,

@@ -45,7 +45,8 @@ bool EncoderPool::offer(RawFramePtr frame) {
       refused_.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
-    queue_.push_back(Queued{std::move(frame), monotonic_us()});
+    last_taken_us_ = monotonic_us();
+    queue_.push_back(Queued{std::move(frame), last_taken_us_});
   }
   wake_.notify_one();
   return true;
@@ -55,17 +56,25 @@ bool EncoderPool::wait_ready(std::stop_token stop) {
   std::unique_lock lock(mutex_);
   ready_.wait(lock, stop,
               [this] { return stopping_ || static_cast<std::size_t>(idle_) > queue_.size(); });
+  if (stopping_ || stop.stop_requested()) return !stop.stop_requested();
+  const std::uint64_t spacing = typical_encode_us_ / static_cast<std::uint64_t>(workers_);
+  const std::uint64_t now = monotonic_us();
+  if (last_taken_us_ + spacing > now) {
+    const auto wait = std::chrono::microseconds(last_taken_us_ + spacing - now);
+    ready_.wait_for(lock, stop, wait, [this] { return stopping_; });
+  }
   return !stop.stop_requested();
 }
 
 EncoderStats EncoderPool::stats() const {
-  return EncoderStats{encoded_.load(),         refused_.load(),         failed_.load(),
-                      encode_us_.load(),       queue_times_.snapshot(), encode_times_.snapshot()};
+  return EncoderStats{encoded_.load(),   refused_.load(),         failed_.load(),
+                      encode_us_.load(), queue_times_.snapshot(), encode_times_.snapshot()};
 }
 
 void EncoderPool::run() {
   JpegEncoder encoder;
   bool busy = false;
+  std::uint64_t last_encode_us = 0;
   for (;;) {
     RawFramePtr raw;
     std::uint64_t offered_us = 0;
@@ -74,6 +83,10 @@ void EncoderPool::run() {
       if (busy) {
         ++idle_;
         ready_.notify_all();
+        // An eighth of each new sample: steady against one slow frame, follows a new picture.
+        typical_encode_us_ = typical_encode_us_ == 0
+                                 ? last_encode_us
+                                 : (typical_encode_us_ * 7 + last_encode_us) / 8;
       }
       busy = false;
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
@@ -118,6 +131,7 @@ void EncoderPool::run() {
     encoded_.fetch_add(1, std::memory_order_relaxed);
     encode_us_.fetch_add(frame->encode_end_us - frame->encode_start_us, std::memory_order_relaxed);
     encode_times_.record(frame->encode_end_us - frame->encode_start_us);
+    last_encode_us = frame->encode_end_us - frame->encode_start_us;
     sink_.publish(std::move(frame));
   }
 }

@@ -40,7 +40,11 @@ class EncoderPool final : public FrameSink {
   void stop();
 
   bool offer(RawFramePtr frame) override;
-  // Returns once a worker is idle (or the pool is stopping: offer() then refuses at once).
+  // Returns once a worker is idle (or the pool is stopping: offer() then refuses at once), and
+  // no sooner than a typical encode time divided by the number of workers after the previous
+  // frame was taken. Without that spacing, workers freed together start together, finish in
+  // a coin-toss order and the loser's frame is dropped as late: an unpaced source would waste
+  // a quarter of its encodes that way.
   bool wait_ready(std::stop_token stop) override;
 
   EncoderStats stats() const;
@@ -67,6 +71,8 @@ class EncoderPool final : public FrameSink {
   std::atomic<std::uint64_t> refused_{0};
   std::atomic<std::uint64_t> failed_{0};
   std::atomic<std::uint64_t> encode_us_{0};
+  std::uint64_t typical_encode_us_ = 0;  // moving average, under mutex_
+  std::uint64_t last_taken_us_ = 0;      // when offer() last took a frame, under mutex_
   StageTimes queue_times_;
   StageTimes encode_times_;
 };

@@ -16,7 +16,8 @@ std::size_t StageTimes::bucket_of(std::uint64_t us) {
   if (us < kSub) return static_cast<std::size_t>(us);
   const int e = std::bit_width(us) - 1;  // floor(log2(us)), at least kSubBits
   const std::uint64_t sub = (us >> (e - kSubBits)) & (kSub - 1);
-  const std::size_t b = static_cast<std::size_t>(kSub * static_cast<std::uint64_t>(e - kSubBits + 1) + sub);
+  const std::size_t b =
+      static_cast<std::size_t>(kSub * static_cast<std::uint64_t>(e - kSubBits + 1) + sub);
   return b < kBuckets ? b : kBuckets - 1;
 }
 

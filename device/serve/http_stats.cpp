@@ -2,6 +2,7 @@
 #include "device/serve/http_stats.hpp"
 
 #include <cstdio>
+#include <utility>
 
 namespace camstream {
 namespace {
@@ -109,7 +110,15 @@ std::string status_json(const StatusFigures& f) {
     out += "\"source\":" + json_string(p.source) + ",\"width\":" + std::to_string(p.width) +
            ",\"height\":" + std::to_string(p.height) + ",\"target_fps\":" + number(p.target_fps) +
            ",\"quality\":" + std::to_string(p.quality) +
-           ",\"workers\":" + std::to_string(p.workers) + ",";
+           ",\"workers\":" + std::to_string(p.workers) + ",\"stages\":{";
+    const std::pair<const char*, const PipelineStats::Stage*> stages[] = {
+        {"queue", &p.queue}, {"encode", &p.encode}, {"send", &p.send}};
+    for (const auto& [name, st] : stages) {
+      out += std::string(name == stages[0].first ? "" : ",") + "\"" + name +
+             "\":{\"count\":" + number(st->count) + ",\"p50_ms\":" + number(st->p50_ms) +
+             ",\"p99_ms\":" + number(st->p99_ms) + "}";
+    }
+    out += "},";
   }
   out += "\"uptime_s\":" + number(f.uptime_s) + ",\"fps\":{\"captured\":" +
          (f.have_pipeline ? number(f.captured_fps) : std::string("null")) +
@@ -158,6 +167,27 @@ std::string metrics_text(const StatusFigures& f) {
            number(static_cast<double>(p.encode_us_total) / 1e6));
     metric(out, "camstream_capture_fps", "gauge", "Frames captured per second, recently.",
            number(f.captured_fps));
+    out +=
+        "# HELP camstream_stage_seconds Time per frame in a pipeline stage since the start: "
+        "queue (waiting for an encoder), encode, send (one native frame write, per client).\n"
+        "# TYPE camstream_stage_seconds summary\n";
+    const std::pair<const char*, const PipelineStats::Stage*> stages[] = {
+        {"queue", &p.queue}, {"encode", &p.encode}, {"send", &p.send}};
+    // Microsecond resolution: number() keeps only milliseconds.
+    const auto secs = [](double v) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.6f", v);
+      return std::string(buf);
+    };
+    for (const auto& [name, st] : stages) {
+      const std::string label = std::string("stage=\"") + name + "\"";
+      out += "camstream_stage_seconds{" + label + ",quantile=\"0.5\"} " + secs(st->p50_ms / 1000) +
+             "\n";
+      out += "camstream_stage_seconds{" + label + ",quantile=\"0.99\"} " + secs(st->p99_ms / 1000) +
+             "\n";
+      out += "camstream_stage_seconds_sum{" + label + "} " + secs(st->total_s) + "\n";
+      out += "camstream_stage_seconds_count{" + label + "} " + number(st->count) + "\n";
+    }
   }
   metric(out, "camstream_sent_fps", "gauge", "Frames sent per second over all clients, recently.",
          number(f.sent_fps));

@@ -23,6 +23,16 @@ struct PipelineStats {
   std::uint64_t encode_failed = 0;
   std::uint64_t late = 0;  // encoded, but a newer frame was already published
   std::uint64_t encode_us_total = 0;
+  // How long each stage took, over the whole run (device/encode/stage_times.hpp): queue is
+  // the hand-over to an encoder until a worker starts on the frame; send is a native frame
+  // write's start to its completion, per client.
+  struct Stage {
+    std::uint64_t count = 0;
+    double total_s = 0;
+    double p50_ms = 0;
+    double p99_ms = 0;
+  };
+  Stage queue, encode, send;
 };
 
 // Read-only view of the pipeline for the server. camstreamd's main() supplies one; the

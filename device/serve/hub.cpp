@@ -40,8 +40,8 @@ std::uint64_t Hub::request_next(Listener done) {
 
 bool Hub::cancel_next(std::uint64_t id) {
   std::lock_guard lock(mutex_);
-  const auto it =
-      std::find_if(requests_.begin(), requests_.end(), [id](const Request& r) { return r.id == id; });
+  const auto it = std::find_if(requests_.begin(), requests_.end(),
+                               [id](const Request& r) { return r.id == id; });
   if (it == requests_.end()) return false;
   requests_.erase(it);
   return true;

@@ -64,9 +64,10 @@ def main():
 class Daemon:
     """camstreamd on 127.0.0.1 with a free port."""
 
-    def __init__(self, *args, size="640x480", fps="30"):
+    def __init__(self, *args, size="640x480", fps="30", env=None):
         self.args = [DAEMON, "--listen", "127.0.0.1:0", "--size", size, "--fps", fps, *args]
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     env=env)
         line = read_line(self.proc.stdout, timeout=10)
         m = re.match(rb"listening on 127\.0\.0\.1:(\d+)$", line.strip())
         if not m:

@@ -26,7 +26,8 @@ class TempDir {
     path_ = templ;
   }
   ~TempDir() {
-    for (const auto& f : files_) ::unlink(f.c_str());
+    for (const auto& f : files_)
+      ::unlink(f.c_str());
     ::rmdir(path_.c_str());
   }
   std::string write(const std::string& name, const std::string& text) {
@@ -50,9 +51,10 @@ ParseResult parse(std::vector<std::string> args, const std::string& default_conf
 TEST(ConfigText, CommentsBlanksQuotesAndWhitespace) {
   std::vector<ConfigEntry> entries;
   std::string error;
-  ASSERT_TRUE(parse_config_text("# camstreamd\n\n  size=640x480  \r\n\t# indented comment\n"
-                                "listen = \"127.0.0.1:9000\"\nfps\t=\t15",
-                                "f.conf", entries, error))
+  ASSERT_TRUE(
+      parse_config_text("# camstreamd\n\n  size=640x480  \r\n\t# indented comment\n"
+                        "listen = \"127.0.0.1:9000\"\nfps\t=\t15",
+                        "f.conf", entries, error))
       << error;
   ASSERT_EQ(entries.size(), 3u);
   EXPECT_EQ(entries[0].key, "size");
@@ -71,6 +73,11 @@ struct BadText {
   std::string expected;  // the start of the error: file and line
   std::string mentions;  // and a word of the explanation
 };
+
+// gtest and ctest name each case after this.
+void PrintTo(const BadText& b, std::ostream* os) {
+  *os << b.mentions;
+}
 
 class ConfigTextErrors : public ::testing::TestWithParam<BadText> {};
 
@@ -206,6 +213,10 @@ struct BadFile {
   std::string mentions;  // part of the explanation
 };
 
+void PrintTo(const BadFile& b, std::ostream* os) {
+  *os << b.mentions;
+}
+
 class ConfigFileErrors : public ::testing::TestWithParam<BadFile> {};
 
 TEST_P(ConfigFileErrors, ExitTwoNamingFileAndLine) {
@@ -220,26 +231,23 @@ TEST_P(ConfigFileErrors, ExitTwoNamingFileAndLine) {
 
 INSTANTIATE_TEST_SUITE_P(
     All, ConfigFileErrors,
-    ::testing::Values(BadFile{"fps = 5\nframerate = 5\n", ":2: ", "unknown key 'framerate'"},
-                      BadFile{"colour = red\n", ":1: ", "log-level"},  // lists the keys
-                      BadFile{"config = /etc/other.conf\n", ":1: ", "unknown key 'config'"},
-                      BadFile{"help = true\n", ":1: ", "unknown key 'help'"},
-                      BadFile{"list-cameras = true\n", ":1: ", "unknown key 'list-cameras'"},
-                      BadFile{"fps = 5\n\nfps = 6\n", ":3: ", "already set on line 1"},
-                      BadFile{"hflip = maybe\n", ":1: ", "hflip"},
-                      BadFile{"rotate = 90\n", ":1: ", "rotate"},
-                      BadFile{"control = NoEquals\n", ":1: ", "control"},
-                      BadFile{"# q\nquality = 0\n", ":2: ", "quality"},
-                      BadFile{"quality = high\n", ":1: ", "quality"},
-                      BadFile{"fps = 1000\n", ":1: ", "fps"},
-                      BadFile{"size = 641x480\n", ":1: ", "odd"},
-                      BadFile{"size = big\n", ":1: ", "WIDTHxHEIGHT"},
-                      BadFile{"workers = 99\n", ":1: ", "workers"},
-                      BadFile{"listen = 70000\n", ":1: ", "listen"},
-                      BadFile{"stats = -1\n", ":1: ", "stats"},
-                      BadFile{"log-level = loud\n", ":1: ", "log-level"},
-                      BadFile{"source = webcam\n", ":1: ", "source"},
-                      BadFile{"\n\n\nsize: 640x480\n", ":4: ", "key = value"}));
+    ::testing::Values(
+        BadFile{"fps = 5\nframerate = 5\n", ":2: ", "unknown key 'framerate'"},
+        BadFile{"colour = red\n", ":1: ", "log-level"},  // lists the keys
+        BadFile{"config = /etc/other.conf\n", ":1: ", "unknown key 'config'"},
+        BadFile{"help = true\n", ":1: ", "unknown key 'help'"},
+        BadFile{"list-cameras = true\n", ":1: ", "unknown key 'list-cameras'"},
+        BadFile{"fps = 5\n\nfps = 6\n", ":3: ", "already set on line 1"},
+        BadFile{"hflip = maybe\n", ":1: ", "hflip"}, BadFile{"rotate = 90\n", ":1: ", "rotate"},
+        BadFile{"control = NoEquals\n", ":1: ", "control"},
+        BadFile{"# q\nquality = 0\n", ":2: ", "quality"},
+        BadFile{"quality = high\n", ":1: ", "quality"}, BadFile{"fps = 1000\n", ":1: ", "fps"},
+        BadFile{"size = 641x480\n", ":1: ", "odd"}, BadFile{"size = big\n", ":1: ", "WIDTHxHEIGHT"},
+        BadFile{"workers = 99\n", ":1: ", "workers"}, BadFile{"listen = 70000\n", ":1: ", "listen"},
+        BadFile{"stats = -1\n", ":1: ", "stats"},
+        BadFile{"log-level = loud\n", ":1: ", "log-level"},
+        BadFile{"source = webcam\n", ":1: ", "source"},
+        BadFile{"\n\n\nsize: 640x480\n", ":4: ", "key = value"}));
 
 TEST(ConfigFile, AMissingExplicitFileIsAnError) {
   TempDir dir;

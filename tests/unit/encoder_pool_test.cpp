@@ -4,8 +4,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -287,6 +287,48 @@ TEST(EncoderPool, RestartsAfterStop) {
   EXPECT_EQ(pool.stats().encoded, 2u);
 }
 
+// An unpaced source waits in wait_ready() instead of drawing frames the pool would refuse.
+TEST(EncoderPool, WaitReadyBlocksWhileEveryWorkerIsBusy) {
+  Pictures pictures(320, 240, 1);
+  RecordingSink sink(nullptr, /*gate_open=*/false);
+  EncoderPool pool(1, 80, sink);
+  pool.start();
+  std::stop_source stop;
+  EXPECT_TRUE(pool.wait_ready(stop.get_token())) << "an idle worker is ready";
+  ASSERT_TRUE(pool.offer(pictures.frame(0)));
+  ASSERT_TRUE(sink.wait_entered(1));  // the only worker is now held inside publish()
+
+  std::atomic<int> result{-1};
+  std::thread waiter([&] { result = pool.wait_ready(stop.get_token()) ? 1 : 0; });
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(result.load(), -1) << "returned while the only worker was busy";
+  sink.open();
+  waiter.join();
+  EXPECT_EQ(result.load(), 1);
+
+  pool.stop();
+  EXPECT_EQ(pictures.released(), pictures.created());
+}
+
+// A stop request ends a wait for a worker that never frees up.
+TEST(EncoderPool, WaitReadyEndsOnStopRequest) {
+  Pictures pictures(320, 240, 1);
+  RecordingSink sink(nullptr, /*gate_open=*/false);
+  EncoderPool pool(1, 80, sink);
+  pool.start();
+  ASSERT_TRUE(pool.offer(pictures.frame(0)));
+  ASSERT_TRUE(sink.wait_entered(1));
+  std::stop_source stop;
+  std::atomic<int> result{-1};
+  std::thread waiter([&] { result = pool.wait_ready(stop.get_token()) ? 1 : 0; });
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(result.load(), -1);
+  stop.request_stop();
+  waiter.join();
+  EXPECT_EQ(result.load(), 0);
+  sink.open();
+  pool.stop();
+}
 
 // Records the sequence numbers a hub hands on, as the server would receive them.
 class Heard {

@@ -24,8 +24,8 @@ class FakeSystemd {
   explicit FakeSystemd(bool abstract) {
     fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd_ < 0) throw std::runtime_error("socket failed");
-    const std::string unique = "camstream-notify-" + std::to_string(::getpid()) + "-" +
-                               std::to_string(counter_++);
+    const std::string unique =
+        "camstream-notify-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     socklen_t len = 0;
@@ -212,8 +212,8 @@ TEST(SystemdNotifier, NoSocketInTheEnvironmentMeansDisabled) {
 
 TEST(FrameWatchdog, WhileFramesAreWantedFedOnlyWhenCaptureAndEncodingBothMove) {
   FrameWatchdog w;
-  EXPECT_FALSE(w.progressed(true, 0, 0));    // nothing yet: the camera has not delivered
-  EXPECT_TRUE(w.progressed(true, 5, 4));     // frames flow
+  EXPECT_FALSE(w.progressed(true, 0, 0));  // nothing yet: the camera has not delivered
+  EXPECT_TRUE(w.progressed(true, 5, 4));   // frames flow
   EXPECT_TRUE(w.progressed(true, 9, 8));
   EXPECT_FALSE(w.progressed(true, 9, 8));    // capture is stuck
   EXPECT_FALSE(w.progressed(true, 20, 8));   // frames come but the encoders are stuck

@@ -54,6 +54,12 @@ bool MjpegResponseReader::fail(std::string message) {
   return false;
 }
 
+bool MjpegResponseReader::not_mjpeg() {
+  return fail("the server's answer is not an MJPEG stream (Content-Type: " +
+              (content_type_.empty() ? std::string("none") : content_type_) +
+              "); give the stream's URL, e.g. http://HOST:PORT/stream");
+}
+
 bool MjpegResponseReader::feed(std::span<const std::uint8_t> bytes) {
   const auto* data = bytes.data();
   std::size_t size = bytes.size();
@@ -299,9 +305,7 @@ bool MjpegResponseReader::multipart() {
       const std::size_t first = avail.find_first_not_of("\r\n");
       if (first != std::string_view::npos &&
           (avail[first] != '-' || (avail.size() > first + 1 && avail[first + 1] != '-'))) {
-        return fail("the server's answer is not an MJPEG stream (Content-Type: " +
-                    (content_type_.empty() ? std::string("none") : content_type_) +
-                    "); give the stream's URL, e.g. http://HOST:PORT/stream");
+        return not_mjpeg();
       }
     }
     const std::size_t nl = avail.find('\n');
@@ -310,9 +314,7 @@ bool MjpegResponseReader::multipart() {
         if (part_ == Part::kHeaders) return fail("the server sent a part header line over 4 KiB");
         junk_ += avail.size();
         if (junk_ > kMaxJunkBytes || sniff_boundary_) {
-          return fail("the server's answer is not an MJPEG stream (Content-Type: " +
-                      (content_type_.empty() ? std::string("none") : content_type_) +
-                      "); give the stream's URL, e.g. http://HOST:PORT/stream");
+          return not_mjpeg();
         }
         pos_ = buf_.size();
       }
@@ -349,9 +351,7 @@ bool MjpegResponseReader::multipart() {
     if (sniff_boundary_) {
       if (line.empty()) continue;
       if (!line.starts_with("--") || line.size() < 3 || line.size() > 202) {
-        return fail("the server's answer is not an MJPEG stream (Content-Type: " +
-                    (content_type_.empty() ? std::string("none") : content_type_) +
-                    "); give the stream's URL, e.g. http://HOST:PORT/stream");
+        return not_mjpeg();
       }
       boundary_ = std::string(line.substr(2));
       sniff_boundary_ = false;

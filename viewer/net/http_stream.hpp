@@ -50,6 +50,7 @@ class MjpegResponseReader {
   enum class Stage { kHead, kBody, kFailed, kDone };
   enum class Part { kPreamble, kHeaders, kData };
   bool fail(std::string message);
+  bool not_mjpeg();
   bool parse_head(std::string_view head);
   bool body(const std::uint8_t* data, std::size_t size);  // after transfer decoding
   bool chunked(const std::uint8_t* data, std::size_t size);
