@@ -7,35 +7,12 @@ namespace camstream {
 
 ViewerConnection::ViewerConnection(HostPort target, FrameMailbox& mailbox,
                                    std::function<void()> notify, ConnectionLimits limits)
-    : target_(std::move(target)),
-      mailbox_(mailbox),
-      notify_(std::move(notify)),
-      limits_(limits),
-      name_(to_string(target_)),
-      resolver_(io_),
-      socket_(io_),
-      deadline_(io_),
+    : StreamLink(target, to_string(target), "camstreamd", mailbox, std::move(notify), limits),
+      ping_interval_(limits.ping_interval),
       ping_timer_(io_) {}
 
 ViewerConnection::~ViewerConnection() {
   stop();
-}
-
-void ViewerConnection::start() {
-  thread_ = std::thread([this] { run(); });
-}
-
-void ViewerConnection::stop() {
-  if (!thread_.joinable()) return;
-  asio::post(io_, [this] {
-    done_ = true;
-    asio::error_code ec;
-    resolver_.cancel();
-    socket_.close(ec);
-    deadline_.cancel();
-    ping_timer_.cancel();
-  });
-  thread_.join();
 }
 
 bool ViewerConnection::clock_offset(std::int64_t& offset_us) const {
@@ -44,77 +21,14 @@ bool ViewerConnection::clock_offset(std::int64_t& offset_us) const {
   return have_offset_;
 }
 
-void ViewerConnection::fail(const std::string& message) {
-  if (done_) return;
-  done_ = true;
-  asio::error_code ec;
-  socket_.close(ec);
-  deadline_.cancel();
+void ViewerConnection::on_closing() {
   ping_timer_.cancel();
-  mailbox_.close(message, true);
-  notify_();
-}
-
-void ViewerConnection::touch() {
-  deadline_.expires_after(limits_.idle_timeout);
-}
-
-std::function<std::size_t(const std::error_code&, std::size_t)> ViewerConnection::progress() {
-  return [this, seen = std::size_t{0}](const std::error_code& ec, std::size_t n) mutable {
-    if (ec) return std::size_t{0};
-    if (n > seen) {
-      seen = n;
-      touch();
-    }
-    return std::size_t{65536};
-  };
-}
-
-void ViewerConnection::run() {
-  deadline_.expires_after(limits_.connect_timeout);
-  std::function<void(std::error_code)> on_deadline = [this, &on_deadline](std::error_code ec) {
-    if (ec == asio::error::operation_aborted || done_) {
-      // Re-armed (expires_after cancels the wait) or finished: wait again unless done.
-      if (!done_) deadline_.async_wait(on_deadline);
-      return;
-    }
-    if (deadline_.expiry() > asio::steady_timer::clock_type::now()) {
-      deadline_.async_wait(on_deadline);
-      return;
-    }
-    fail(streaming_ ? "no data from " + name_ + " for " +
-                          std::to_string(limits_.idle_timeout.count() / 1000) +
-                          " s; the connection looks dead"
-                    : "cannot connect to " + name_ + ": no answer within " +
-                          std::to_string(limits_.connect_timeout.count() / 1000) + " s");
-  };
-  deadline_.async_wait(on_deadline);
-
-  resolver_.async_resolve(
-      target_.host, std::to_string(target_.port),
-      [this](std::error_code ec, const asio::ip::tcp::resolver::results_type& results) {
-        if (done_) return;
-        if (ec) return fail("cannot resolve host '" + target_.host + "': " + ec.message());
-        asio::async_connect(
-            socket_, results, [this](std::error_code e, const asio::ip::tcp::endpoint&) {
-              if (done_) return;
-              if (e == asio::error::connection_refused) {
-                return fail("cannot connect to " + name_ +
-                            ": connection refused; is camstreamd running there, on this port?");
-              }
-              if (e) return fail("cannot connect to " + name_ + ": " + e.message());
-              on_connected();
-            });
-      });
-  io_.run();
 }
 
 void ViewerConnection::on_connected() {
-  asio::error_code ec;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
   hello_out_ = proto::encode(proto::ClientHello{});
   asio::async_write(socket_, asio::buffer(hello_out_), [this](std::error_code e, std::size_t) {
-    if (e && !done_) fail("lost " + name_ + " during the handshake: " + e.message());
+    if (e && !done()) fail("lost " + name() + " during the handshake: " + e.message());
   });
   read_server_hello();
 }
@@ -124,32 +38,31 @@ void ViewerConnection::read_server_hello() {
   asio::async_read(
       socket_, asio::buffer(hello_in_.data(), proto::kMagic.size()),
       [this](std::error_code e, std::size_t) {
-        if (done_) return;
+        if (done()) return;
         if (e) {
-          return fail(name_ + " closed the connection during the handshake; is it a camstreamd?");
+          return fail(name() + " closed the connection during the handshake; is it a camstreamd?");
         }
         if (!std::equal(proto::kMagic.begin(), proto::kMagic.end(), hello_in_.begin())) {
-          return fail(name_ +
+          return fail(name() +
                       " does not speak the camstream protocol; is it a camstreamd, and the "
                       "right port?");
         }
         asio::async_read(
             socket_, asio::buffer(hello_in_.data() + 4, hello_in_.size() - 4),
             [this](std::error_code e2, std::size_t) {
-              if (done_) return;
-              if (e2) return fail(name_ + " closed the connection during the handshake");
+              if (done()) return;
+              if (e2) return fail(name() + " closed the connection during the handshake");
               proto::ServerHello hello;
               const proto::Error err = proto::decode(hello_in_, hello);
               if (err == proto::Error::kUnsupportedVersion) {
-                return fail(name_ + " speaks camstream protocol version " +
+                return fail(name() + " speaks camstream protocol version " +
                             std::to_string(hello.version) + "; this camview speaks version " +
                             std::to_string(proto::kVersion) +
                             ": use camview and camstreamd of the same release");
               }
               if (err != proto::Error::kNone) {
-                return fail(name_ + " sent a bad handshake: " + std::string(proto::describe(err)));
+                return fail(name() + " sent a bad handshake: " + std::string(proto::describe(err)));
               }
-              streaming_ = true;
               bytes_received_ += proto::kServerHelloSize;
               touch();
               send_ping();
@@ -159,16 +72,16 @@ void ViewerConnection::read_server_hello() {
 }
 
 void ViewerConnection::send_ping() {
-  if (done_) return;
+  if (done()) return;
   if (!ping_in_flight_) {
     ping_out_ = proto::encode(proto::Ping{monotonic_us()});
     ping_in_flight_ = true;
     asio::async_write(socket_, asio::buffer(ping_out_), [this](std::error_code e, std::size_t) {
       ping_in_flight_ = false;
-      if (e && !done_) fail("lost " + name_ + ": " + e.message());
+      if (e && !done()) fail("lost " + name() + ": " + e.message());
     });
   }
-  ping_timer_.expires_after(limits_.ping_interval);
+  ping_timer_.expires_after(ping_interval_);
   ping_timer_.async_wait([this](std::error_code e) {
     if (!e) send_ping();
   });
@@ -176,17 +89,17 @@ void ViewerConnection::send_ping() {
 
 void ViewerConnection::read_header() {
   asio::async_read(socket_, asio::buffer(header_in_), [this](std::error_code e, std::size_t) {
-    if (done_) return;
-    if (e == asio::error::eof) return fail("stream ended: " + name_ + " closed the connection");
-    if (e) return fail("lost " + name_ + ": " + e.message());
+    if (done()) return;
+    if (e == asio::error::eof) return fail("stream ended: " + name() + " closed the connection");
+    if (e) return fail("lost " + name() + ": " + e.message());
     bytes_received_ += header_in_.size();
     touch();
     const proto::Error err = proto::decode(header_in_, current_, proto::kMaxFramePayload);
     if (err != proto::Error::kNone) {
-      return fail(name_ + " sent a bad message: " + std::string(proto::describe(err)));
+      return fail(name() + " sent a bad message: " + std::string(proto::describe(err)));
     }
     if (current_.type == proto::MessageType::kPing) {
-      return fail(name_ + " sent a bad message: " +
+      return fail(name() + " sent a bad message: " +
                   std::string(proto::describe(proto::Error::kUnexpectedType)));
     }
     // The length was checked against kMaxFramePayload before this allocation.
@@ -198,12 +111,12 @@ void ViewerConnection::read_header() {
 void ViewerConnection::read_payload() {
   asio::async_read(
       socket_, asio::buffer(payload_), progress(), [this](std::error_code e, std::size_t) {
-        if (done_) return;
+        if (done()) return;
         if (e == asio::error::eof) {
-          return fail("stream ended: " + name_ +
+          return fail("stream ended: " + name() +
                       " closed the connection in the middle of a message");
         }
-        if (e) return fail("lost " + name_ + ": " + e.message());
+        if (e) return fail("lost " + name() + ": " + e.message());
         const std::uint64_t now = monotonic_us();
         bytes_received_ += payload_.size();
         touch();
@@ -225,10 +138,10 @@ void ViewerConnection::read_payload() {
         ReceivedFrame frame;
         const proto::Error err = proto::decode_frame_payload(payload_, frame.header);
         if (err != proto::Error::kNone) {
-          return fail(name_ + " sent a bad frame: " + std::string(proto::describe(err)));
+          return fail(name() + " sent a bad frame: " + std::string(proto::describe(err)));
         }
         if (have_seq_ && frame.header.seq <= last_seq_) {
-          return fail(name_ + " sent frame " + std::to_string(frame.header.seq) + " after frame " +
+          return fail(name() + " sent frame " + std::to_string(frame.header.seq) + " after frame " +
                       std::to_string(last_seq_) + "; sequence numbers must increase");
         }
         if (have_seq_) frames_lost_ += frame.header.seq - last_seq_ - 1;
@@ -238,9 +151,7 @@ void ViewerConnection::read_payload() {
         frame.received_us = now;
         frame.payload = std::move(payload_);
         payload_ = {};
-        ++frames_received_;
-        mailbox_.put(std::move(frame));
-        notify_();
+        deliver(std::move(frame));
         read_header();
       });
 }
