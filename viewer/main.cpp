@@ -3,10 +3,11 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
-#include <type_traits>
 
 #include <CLI/CLI.hpp>
 #include <SDL.h>
@@ -43,22 +44,17 @@ struct ViewerOptions {
   std::uint64_t frames = 0;  // 0 = until the stream ends or the window closes
 };
 
-// What the connection of type Conn is built from: the native address or the HTTP URL.
-template <typename Conn>
-auto connection_target(const ViewerOptions& opt) {
-  if constexpr (std::is_same_v<Conn, HttpViewerConnection>) {
-    return *opt.url;
-  } else {
-    return opt.target;
-  }
+// The network side for the target: the native protocol, or an HTTP MJPEG stream.
+std::unique_ptr<StreamLink> connect_to(const ViewerOptions& opt, FrameMailbox& mailbox,
+                                       std::function<void()> notify) {
+  if (opt.url) return std::make_unique<HttpViewerConnection>(*opt.url, mailbox, std::move(notify));
+  return std::make_unique<ViewerConnection>(opt.target, mailbox, std::move(notify));
 }
 
 // Everything that happens to a frame after it leaves the mailbox, with or without a window.
-// Conn is the network side: ViewerConnection (native) or HttpViewerConnection.
-template <typename Conn>
 class Viewer {
  public:
-  Viewer(const ViewerOptions& opt, Conn& conn, FrameMailbox& mailbox)
+  Viewer(const ViewerOptions& opt, const StreamLink& conn, FrameMailbox& mailbox)
       : opt_(opt), conn_(conn), mailbox_(mailbox), stats_(monotonic_us()) {}
 
   enum class Outcome { kShow, kShowAndStop, kSkip };
@@ -142,7 +138,7 @@ class Viewer {
   }
 
   const ViewerOptions& opt_;
-  Conn& conn_;
+  const StreamLink& conn_;
   FrameMailbox& mailbox_;
   FrameDecoder decoder_;
   ViewerStats stats_;
@@ -156,8 +152,7 @@ class Viewer {
   std::int64_t capture_local_us_ = -1;
 };
 
-template <typename Conn>
-int finish(const Viewer<Conn>& viewer, const FrameMailbox& mailbox, bool enough) {
+int finish(const Viewer& viewer, const FrameMailbox& mailbox, bool enough) {
   if (viewer.pattern_errors() > 0) {
     log::error(std::to_string(viewer.pattern_errors()) + " of " + std::to_string(viewer.decoded()) +
                " frames failed the pattern check");
@@ -171,29 +166,25 @@ int finish(const Viewer<Conn>& viewer, const FrameMailbox& mailbox, bool enough)
   return kExitOk;
 }
 
-template <typename Conn>
 int run_headless(const ViewerOptions& opt, FrameMailbox& mailbox) {
-  using V = Viewer<Conn>;
-  Conn conn(connection_target<Conn>(opt), mailbox, [] {});
-  V viewer(opt, conn, mailbox);
-  conn.start();
+  const auto conn = connect_to(opt, mailbox, [] {});
+  Viewer viewer(opt, *conn, mailbox);
+  conn->start();
   bool enough = false;
   while (!g_interrupted.load()) {
     auto frame = mailbox.wait_take(std::chrono::milliseconds(100));
-    if (frame && viewer.consume(*frame) == V::Outcome::kShowAndStop) {
+    if (frame && viewer.consume(*frame) == Viewer::Outcome::kShowAndStop) {
       enough = true;
       break;
     }
     viewer.tick();
     if (!frame && mailbox.closed()) break;
   }
-  conn.stop();
+  conn->stop();
   return finish(viewer, mailbox, enough);
 }
 
-template <typename Conn>
 int run_window(const ViewerOptions& opt, FrameMailbox& mailbox) {
-  using V = Viewer<Conn>;
   Display display;
   std::string error;
   if (!display.init(error)) {
@@ -207,7 +198,7 @@ int run_window(const ViewerOptions& opt, FrameMailbox& mailbox) {
   }
   // At most one wake-up in flight: the queue never floods, the mailbox holds the newest frame.
   std::atomic<bool> event_pending{false};
-  Conn conn(connection_target<Conn>(opt), mailbox, [&event_pending, frame_event] {
+  const auto conn = connect_to(opt, mailbox, [&event_pending, frame_event] {
     if (!event_pending.exchange(true)) {
       SDL_Event e{};
       e.type = frame_event;
@@ -215,10 +206,10 @@ int run_window(const ViewerOptions& opt, FrameMailbox& mailbox) {
       if (SDL_PushEvent(&e) != 1) event_pending.store(false);
     }
   });
-  V viewer(opt, conn, mailbox);
+  Viewer viewer(opt, *conn, mailbox);
   display.set_title("camview - " + (opt.url ? to_string(*opt.url) : to_string(opt.target)) +
                     " - connecting");
-  conn.start();
+  conn->start();
 
   bool enough = false;
   bool quit = false;
@@ -226,9 +217,9 @@ int run_window(const ViewerOptions& opt, FrameMailbox& mailbox) {
   const auto show_next = [&]() {
     auto frame = mailbox.take();
     if (!frame) return true;
-    const typename V::Outcome outcome = viewer.consume(*frame);
-    if (outcome == V::Outcome::kSkip) return true;
-    if (outcome == V::Outcome::kShowAndStop) enough = true;
+    const Viewer::Outcome outcome = viewer.consume(*frame);
+    if (outcome == Viewer::Outcome::kSkip) return true;
+    if (outcome == Viewer::Outcome::kShowAndStop) enough = true;
     if (!display.show(viewer.image().view(), error)) {
       log::error(error);
       return false;
@@ -248,7 +239,7 @@ int run_window(const ViewerOptions& opt, FrameMailbox& mailbox) {
         } else if (e.type == frame_event) {
           event_pending.store(false);
           if (!show_next()) {
-            conn.stop();
+            conn->stop();
             return kExitStream;
           }
         }
@@ -258,13 +249,13 @@ int run_window(const ViewerOptions& opt, FrameMailbox& mailbox) {
     if (mailbox.closed() && !enough) {
       // The stream is over; the last frame that arrived still gets shown.
       if (!show_next()) {
-        conn.stop();
+        conn->stop();
         return kExitStream;
       }
       break;
     }
   }
-  conn.stop();
+  conn->stop();
   return finish(viewer, mailbox, enough);
 }
 
@@ -330,10 +321,5 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, [](int) { g_interrupted.store(true); });
 
   FrameMailbox mailbox;
-  if (opt.url) {
-    return opt.no_display ? run_headless<HttpViewerConnection>(opt, mailbox)
-                          : run_window<HttpViewerConnection>(opt, mailbox);
-  }
-  return opt.no_display ? run_headless<ViewerConnection>(opt, mailbox)
-                        : run_window<ViewerConnection>(opt, mailbox);
+  return opt.no_display ? run_headless(opt, mailbox) : run_window(opt, mailbox);
 }

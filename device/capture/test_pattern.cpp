@@ -223,8 +223,6 @@ void TestPattern::run(FrameSink& sink, std::stop_token stop) {
     }
     // Nobody watching: sleep here, drawing and encoding nothing, until someone is.
     if (demand_ != nullptr && !demand_->acquire(stop)) return;
-    // Unpaced, the encoders set the rate: draw only once one of them can take the frame.
-    if (!paced && !sink.wait_ready(stop)) return;
     if (paced) {
       next += period;
       // After a stall, keep the rate rather than burst to catch up.
@@ -257,6 +255,9 @@ void TestPattern::run(FrameSink& sink, std::stop_token stop) {
     }
     render(*image, seq);
     if (noise_) noise_->apply(*image, seq, seqcode::layout_for(width_, height_).y0);
+    // Unpaced, the encoders set the rate: the next frame is drawn while they work, then
+    // handed over the moment one of them can take it, so none is drawn only to be refused.
+    if (!paced && !sink.wait_ready(stop)) return;
     captured_.fetch_add(1, std::memory_order_relaxed);
     auto raw = std::make_unique<RawFrame>(RawFrame{seq++, monotonic_us(), image->view()});
     // The deleter returns the image to the pool, which outlives the source if it must.
