@@ -44,6 +44,11 @@ struct ViewerOptions {
   std::uint64_t frames = 0;  // 0 = until the stream ends or the window closes
 };
 
+// What the window title calls the stream: the URL, or HOST:PORT for the native protocol.
+std::string source_name(const ViewerOptions& opt) {
+  return opt.url ? to_string(*opt.url) : to_string(opt.target);
+}
+
 // The network side for the target: the native protocol, or an HTTP MJPEG stream.
 std::unique_ptr<StreamLink> connect_to(const ViewerOptions& opt, FrameMailbox& mailbox,
                                        std::function<void()> notify) {
@@ -104,10 +109,9 @@ class Viewer {
   }
 
   std::string title() const {
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "camview - %s - %dx%d - %.1f fps",
-                  to_string(opt_.target).c_str(), width_, height_, fps_);
-    return buf;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " - %dx%d - %.1f fps", width_, height_, fps_);
+    return "camview - " + source_name(opt_) + buf;
   }
 
   const Yuv420Image& image() const { return decoder_.image(); }
@@ -207,8 +211,7 @@ int run_window(const ViewerOptions& opt, FrameMailbox& mailbox) {
     }
   });
   Viewer viewer(opt, *conn, mailbox);
-  display.set_title("camview - " + (opt.url ? to_string(*opt.url) : to_string(opt.target)) +
-                    " - connecting");
+  display.set_title("camview - " + source_name(opt) + " - connecting");
   conn->start();
 
   bool enough = false;

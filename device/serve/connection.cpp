@@ -97,11 +97,10 @@ void Connection::on_hello() {
   if (err == proto::Error::kUnsupportedVersion) {
     hello_reply_ = proto::encode(
         proto::ServerHello{proto::kVersion, proto::HelloStatus::kVersionMismatch, monotonic_us()});
-    reply_and_close(hello_reply_,
-                    "speaks protocol version " + std::to_string(hello.version) +
-                        ", this camstreamd speaks version " + std::to_string(proto::kVersion) +
-                        "; use camview and camstreamd of the same release",
-                    false);
+    reply_and_close(hello_reply_, "speaks protocol version " + std::to_string(hello.version) +
+                                      ", this camstreamd speaks version " +
+                                      std::to_string(proto::kVersion) +
+                                      "; use camview and camstreamd of the same release");
     return;
   }
   if (err != proto::Error::kNone)
@@ -115,8 +114,11 @@ void Connection::on_hello() {
   writing_ = true;
   log::info("client " + peer_ + " connected");
   auto self = shared_from_this();
+  deadline_.expires_after(server_.limits_.write_timeout);
+  wait_deadline();
   asio::async_write(socket_, asio::buffer(hello_reply_), [self](std::error_code e, std::size_t) {
     self->writing_ = false;
+    self->deadline_.cancel();
     if (e) return self->close("write failed: " + e.message());
     self->write_next();
   });
@@ -187,8 +189,12 @@ void Connection::write_next() {
     pong_out_ = pongs_.front();
     pongs_.pop_front();
     writing_ = true;
+    // A client that pings but never reads stalls here as surely as on a frame.
+    deadline_.expires_after(server_.limits_.write_timeout);
+    wait_deadline();
     asio::async_write(socket_, asio::buffer(pong_out_), [self](std::error_code e, std::size_t) {
       self->writing_ = false;
+      self->deadline_.cancel();
       if (e) return self->close("write failed: " + e.message());
       self->write_next();
     });
@@ -222,29 +228,11 @@ void Connection::write_next() {
   });
 }
 
-void Connection::reply_and_close(std::span<const std::uint8_t> bytes, const std::string& reason,
-                                 bool drain) {
+void Connection::reply_and_close(std::span<const std::uint8_t> bytes, const std::string& reason) {
   auto self = shared_from_this();
   writing_ = true;
   asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
-                    [self, reason, drain](std::error_code e, std::size_t) {
-                      if (e || !drain) return self->close(reason);
-                      // Closing with unread request bytes would send a reset that can destroy
-                      // the answer in flight: end our side, then drain until the peer closes
-                      // or the handshake timer (still running) gives up on it.
-                      asio::error_code ignored;
-                      self->socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-                      self->drain(reason);
-                    });
-}
-
-void Connection::drain(const std::string& reason) {
-  auto self = shared_from_this();
-  socket_.async_read_some(asio::buffer(payload_in_),
-                          [self, reason](std::error_code e, std::size_t) {
-                            if (e) return self->close(reason);
-                            self->drain(reason);
-                          });
+                    [self, reason](std::error_code, std::size_t) { self->close(reason); });
 }
 
 void Connection::close(const std::string& reason) {
@@ -303,7 +291,7 @@ std::shared_ptr<void> Connection::keep_alive() {
 }
 
 EncodedFramePtr Connection::latest_frame() {
-  return server_.hub_.latest();
+  return server_.hub_.latest_fresh();
 }
 
 Demand::Watch Connection::watch() {

@@ -45,10 +45,8 @@ class Connection final : public std::enable_shared_from_this<Connection>, privat
   void read_payload();
   void on_message();
   void write_next();
-  // Writes a last answer and closes. With `drain`, first reads what the peer still sends (an
-  // HTTP request's remaining lines) so that closing does not reset the answer away.
-  void reply_and_close(std::span<const std::uint8_t> bytes, const std::string& reason, bool drain);
-  void drain(const std::string& reason);
+  // Writes a last answer and closes.
+  void reply_and_close(std::span<const std::uint8_t> bytes, const std::string& reason);
 
   // HttpSessionOwner: what the HTTP session on this socket needs.
   std::shared_ptr<void> keep_alive() override;

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "shared/clock.hpp"
+
 namespace camstream {
 
 void Hub::set_listener(Listener listener) {
@@ -57,6 +59,15 @@ void Hub::cancel_all_requests() {
 EncodedFramePtr Hub::latest() const {
   std::lock_guard lock(mutex_);
   return latest_;
+}
+
+EncodedFramePtr Hub::latest_fresh(std::uint64_t max_age_us) const {
+  EncodedFramePtr frame = latest();
+  if (!frame) return nullptr;
+  const std::uint64_t now = monotonic_us();
+  // A capture time ahead of now (a sensor clock a hair ahead) counts as fresh.
+  if (frame->header.capture_us < now && now - frame->header.capture_us > max_age_us) return nullptr;
+  return frame;
 }
 
 }  // namespace camstream

@@ -23,6 +23,9 @@ class Hub final : public EncodedSink {
   void publish(EncodedFramePtr frame) override;
 
   EncodedFramePtr latest() const;
+  // The newest frame if it was captured less than `max_age_us` ago, else null: while nobody
+  // watched, nothing new was captured, and the newest picture may be arbitrarily old.
+  EncodedFramePtr latest_fresh(std::uint64_t max_age_us = 1000000) const;
   std::uint64_t published() const { return published_.load(); }
   std::uint64_t dropped_late() const { return dropped_late_.load(); }
 

@@ -85,7 +85,7 @@ void Server::accept() {
       ++stats_.accepted;
       auto c = std::make_shared<Connection>(std::move(socket), *this);
       connections_.insert(c);
-      c->start(hub_.latest());
+      c->start(hub_.latest_fresh());
     }
     accept();
   });

@@ -21,6 +21,7 @@
 #include "device/encode/encoded_frame.hpp"
 #include "device/serve/hub.hpp"
 #include "device/serve/server.hpp"
+#include "shared/clock.hpp"
 #include "shared/jpeg.hpp"
 #include "shared/protocol.hpp"
 #include "shared/yuv.hpp"
@@ -44,7 +45,7 @@ inline EncodedFramePtr make_encoded_frame(std::uint64_t seq, int width = 320, in
   const std::size_t size = encoder.compress(image.view(), quality, frame->data.get(), capacity);
   EXPECT_GT(size, 0u) << encoder.error();
   frame->header.seq = seq;
-  frame->header.capture_us = 1000 + seq;
+  frame->header.capture_us = monotonic_us();
   frame->header.width = static_cast<std::uint16_t>(width);
   frame->header.height = static_cast<std::uint16_t>(height);
   frame->header.subsampling = proto::Subsampling::k420;
@@ -59,7 +60,7 @@ inline EncodedFramePtr make_filler_frame(std::uint64_t seq, std::uint32_t size) 
   frame->data = JpegBuffer(size);
   std::fill_n(frame->data.get(), size, static_cast<std::uint8_t>(seq));
   frame->header.seq = seq;
-  frame->header.capture_us = 1000 + seq;
+  frame->header.capture_us = monotonic_us();
   frame->header.width = 1920;
   frame->header.height = 1080;
   frame->header.jpeg_size = size;

@@ -117,6 +117,23 @@ TEST_F(ServerTest, NewClientGetsTheCurrentPictureAtOnce) {
   EXPECT_EQ(h.seq, 7u);
 }
 
+TEST_F(ServerTest, NewClientIsNotGivenAStalePicture) {
+  start();
+  // Published long ago, while nobody watched: a new client must wait for a fresh one.
+  auto old = std::const_pointer_cast<EncodedFrame>(make_encoded_frame(7));
+  old->header.capture_us = monotonic_us() - 5'000'000;
+  old->prefix = proto::encode_frame_prefix(old->header);
+  hub_.publish(old);
+  auto client = handshaken_client();
+  ASSERT_TRUE(stats_eventually([](const ServerStats& s) { return s.clients == 1; }));
+  hub_.publish(make_encoded_frame(8));
+  const auto m = client->read_frame();
+  ASSERT_TRUE(m.has_value());
+  proto::FrameHeader h;
+  ASSERT_EQ(proto::decode_frame_payload(m->payload, h), proto::Error::kNone);
+  EXPECT_EQ(h.seq, 8u);
+}
+
 TEST_F(ServerTest, FramesArriveInIncreasingOrder) {
   start();
   auto client = handshaken_client();
