@@ -98,6 +98,21 @@ def run_clients(build, port, clients, seconds, warmup, mode="native", slow=0, sl
     return json.loads(out.stdout)
 
 
+def thread_cpu(pid):
+    """CPU seconds so far of each thread of a process, summed by thread name."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                name = f.read().strip()
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[name] = out.get(name, 0) + (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return out
+
+
 def measured(pid, build, port, clients, seconds, warmup, **kw):
     """Runs the clients against a server process and samples its CPU and RSS over the window."""
     import threading
@@ -107,12 +122,15 @@ def measured(pid, build, port, clients, seconds, warmup, **kw):
     t.start()
     time.sleep(warmup)
     cpu0, t0 = cpu_seconds(pid), time.monotonic()
+    threads0 = thread_cpu(pid)
     rss_peak = 0
     while t.is_alive() and time.monotonic() - t0 < seconds:
         rss_peak = max(rss_peak, rss_kb(pid))
         time.sleep(0.2)
     cpu1, t1 = cpu_seconds(pid), time.monotonic()
+    threads1 = thread_cpu(pid)
     t.join()
+    result["thread_cpu_s"] = {k: v - threads0.get(k, 0) for k, v in threads1.items()}
     result["cpu_percent"] = 100 * (cpu1 - cpu0) / (t1 - t0)
     result["cpu_s"] = cpu1 - cpu0
     result["rss_kb"] = rss_peak
@@ -319,22 +337,29 @@ def peers(build, seconds, warmup, base):
         r = measured(d.pid, build, d.port, 1, seconds, warmup)
         d.stop()
         frames = r["fast"]["fps_mean"] * seconds
+        # The picture's cost is what the capture thread spent: drawing, plus handing over.
         res[f"camstreamd --workers {workers}"] = {
             "fps": r["fast"]["fps_mean"], "cpu_s": r["cpu_s"],
             "cpu_s_per_1000": 1000 * r["cpu_s"] / frames,
-            "generate_s_per_1000": base[f"RenderPattern {w}x{h}"]["cpu_ms"],
+            "generate_s_per_1000": 1000 * r["thread_cpu_s"].get("capture", 0) / frames,
+            "threads_s_per_1000": {k: 1000 * v / frames for k, v in r["thread_cpu_s"].items()},
             "kB_per_frame": r["fast"]["kbit_per_s_each"] / 8 / r["fast"]["fps_mean"]}
     caps = f"video/x-raw,format=I420,width={w},height={h},framerate=30/1"
     if shutil.which("gst-launch-1.0"):
-        port = free_port()
-        res["gstreamer"] = process_cpu_per_frame(
-            ["gst-launch-1.0", "-q", "videotestsrc", "pattern=smpte75", "num-buffers=1000000",
-             "!", caps, "!",
-             "jpegenc", f"quality={q}", "!", "multipartmux", "!", "tcpserversink",
-             "host=127.0.0.1", f"port={port}", "sync=false"], build, port, seconds, warmup)
-        res["gstreamer"]["generate_s_per_1000"] = generation_cost(
+        gen = generation_cost(
             ["gst-launch-1.0", "-q", "videotestsrc", "pattern=smpte75", "num-buffers=3000", "!",
              caps, "!", "fakesink", "sync=false"], 3000)
+        # jpegenc's default DCT is libjpeg's fast, less accurate one; TurboJPEG (and so
+        # camstreamd) uses the accurate one. Same settings first, then GStreamer's default.
+        for name, dct in (("gstreamer (islow DCT, as camstreamd)", "islow"),
+                          ("gstreamer (default ifast DCT)", "ifast")):
+            port = free_port()
+            res[name] = process_cpu_per_frame(
+                ["gst-launch-1.0", "-q", "videotestsrc", "pattern=smpte75", "num-buffers=1000000",
+                 "!", caps, "!", "jpegenc", f"quality={q}", f"idct-method={dct}", "!",
+                 "multipartmux", "!", "tcpserversink", "host=127.0.0.1", f"port={port}",
+                 "sync=false"], build, port, seconds, warmup)
+            res[name]["generate_s_per_1000"] = gen
     if shutil.which("ffmpeg"):
         port = free_port()
         # Colour bars like ours, of about the same JPEG size.

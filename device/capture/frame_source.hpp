@@ -26,10 +26,13 @@ class FrameSink {
  public:
   virtual ~FrameSink() = default;
   virtual bool offer(RawFramePtr frame) = 0;
-  // Blocks until offer() would take a frame, or `stop` is requested (then false). A source
-  // that paces itself by the sink (the test pattern at --fps 0) calls it before drawing, so
-  // it draws only frames that get encoded; a camera, paced by its sensor, never waits here.
-  virtual bool wait_ready(std::stop_token stop) { return !stop.stop_requested(); }
+  // For a source paced by the sink (the test pattern at --fps 0), instead of offer(): waits
+  // until the sink can take the frame, so none is made only to be refused. False when `stop`
+  // was requested first (the frame is then released and counts as dropped). A camera, paced
+  // by its sensor, uses offer() and never waits. By default: offer(), which never waits.
+  virtual bool offer_wait(RawFramePtr frame, std::stop_token /*stop*/) {
+    return offer(std::move(frame));
+  }
 };
 
 struct SourceStats {

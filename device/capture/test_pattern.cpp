@@ -8,6 +8,8 @@
 #include <random>
 #include <string>
 
+#include <pthread.h>
+
 #include "shared/clock.hpp"
 #include "shared/seqcode.hpp"
 
@@ -185,7 +187,11 @@ void TestPattern::start(FrameSink& sink) {
     stopping_ = false;
   }
   stop_source_ = std::stop_source();
-  thread_ = std::thread([this, &sink, token = stop_source_.get_token()] { run(sink, token); });
+  thread_ = std::thread([this, &sink, token = stop_source_.get_token()] {
+    // Named for top -H and for the benchmarks, which tell drawing from encoding by it.
+    pthread_setname_np(pthread_self(), "capture");
+    run(sink, token);
+  });
 }
 
 void TestPattern::stop() {
@@ -255,9 +261,6 @@ void TestPattern::run(FrameSink& sink, std::stop_token stop) {
     }
     render(*image, seq);
     if (noise_) noise_->apply(*image, seq, seqcode::layout_for(width_, height_).y0);
-    // Unpaced, the encoders set the rate: the next frame is drawn while they work, then
-    // handed over the moment one of them can take it, so none is drawn only to be refused.
-    if (!paced && !sink.wait_ready(stop)) return;
     captured_.fetch_add(1, std::memory_order_relaxed);
     auto raw = std::make_unique<RawFrame>(RawFrame{seq++, monotonic_us(), image->view()});
     // The deleter returns the image to the pool, which outlives the source if it must.
@@ -266,7 +269,11 @@ void TestPattern::run(FrameSink& sink, std::stop_token stop) {
       std::lock_guard lock(pool->mutex);
       pool->free.emplace_back(img);
     });
-    if (!sink.offer(std::move(frame))) {
+    // Unpaced, the encoders set the rate: the next frame is drawn while they work and waits
+    // for one of them, so none is drawn only to be refused.
+    const bool taken =
+        paced ? sink.offer(std::move(frame)) : sink.offer_wait(std::move(frame), stop);
+    if (!taken) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
       if (demand_ != nullptr) demand_->release_request();
     }

@@ -4,6 +4,8 @@
 #include <new>
 #include <string>
 
+#include <pthread.h>
+
 #include "shared/clock.hpp"
 #include "shared/jpeg.hpp"
 #include "shared/log.hpp"
@@ -21,8 +23,13 @@ void EncoderPool::start() {
   std::lock_guard lock(mutex_);
   stopping_ = false;
   idle_ = workers_;
-  for (int i = 0; i < workers_; ++i)
-    threads_.emplace_back([this] { run(); });
+  for (int i = 0; i < workers_; ++i) {
+    threads_.emplace_back([this, i] {
+      // Named for top -H and for the benchmarks, which tell encoding from the rest by it.
+      pthread_setname_np(pthread_self(), ("encode " + std::to_string(i)).c_str());
+      run();
+    });
+  }
 }
 
 void EncoderPool::stop() {
@@ -32,7 +39,7 @@ void EncoderPool::stop() {
     queue_.clear();
   }
   wake_.notify_all();
-  ready_.notify_all();
+  ready_.notify_all();  // offer_wait() callers give up
   for (auto& t : threads_)
     t.join();
   threads_.clear();
@@ -52,18 +59,28 @@ bool EncoderPool::offer(RawFramePtr frame) {
   return true;
 }
 
-bool EncoderPool::wait_ready(std::stop_token stop) {
-  std::unique_lock lock(mutex_);
-  ready_.wait(lock, stop,
-              [this] { return stopping_ || static_cast<std::size_t>(idle_) > queue_.size(); });
-  if (stopping_ || stop.stop_requested()) return !stop.stop_requested();
-  const std::uint64_t spacing = typical_encode_us_ / static_cast<std::uint64_t>(workers_);
-  const std::uint64_t now = monotonic_us();
-  if (last_taken_us_ + spacing > now) {
-    const auto wait = std::chrono::microseconds(last_taken_us_ + spacing - now);
-    ready_.wait_for(lock, stop, wait, [this] { return stopping_; });
+bool EncoderPool::offer_wait(RawFramePtr frame, std::stop_token stop) {
+  {
+    std::unique_lock lock(mutex_);
+    const auto room = [this] {
+      return stopping_ || queue_.size() < static_cast<std::size_t>(idle_) + 1;
+    };
+    ready_.wait(lock, stop, room);
+    const std::uint64_t spacing = typical_encode_us_ / static_cast<std::uint64_t>(workers_);
+    const std::uint64_t now = monotonic_us();
+    if (last_taken_us_ + spacing > now) {
+      ready_.wait_for(lock, stop, std::chrono::microseconds(last_taken_us_ + spacing - now),
+                      [this] { return stopping_; });
+    }
+    if (stopping_ || stop.stop_requested()) {
+      if (stopping_) refused_.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+    last_taken_us_ = monotonic_us();
+    queue_.push_back(Queued{std::move(frame), last_taken_us_});
   }
-  return !stop.stop_requested();
+  wake_.notify_one();
+  return true;
 }
 
 EncoderStats EncoderPool::stats() const {
@@ -82,7 +99,6 @@ void EncoderPool::run() {
       std::unique_lock lock(mutex_);
       if (busy) {
         ++idle_;
-        ready_.notify_all();
         // An eighth of each new sample: steady against one slow frame, follows a new picture.
         typical_encode_us_ = typical_encode_us_ == 0
                                  ? last_encode_us
@@ -96,6 +112,7 @@ void EncoderPool::run() {
       queue_.pop_front();
       --idle_;
       busy = true;
+      ready_.notify_all();  // room for a waiting offer_wait()
     }
 
     const Yuv420View& in = raw->planes;

@@ -40,12 +40,13 @@ class EncoderPool final : public FrameSink {
   void stop();
 
   bool offer(RawFramePtr frame) override;
-  // Returns once a worker is idle (or the pool is stopping: offer() then refuses at once), and
-  // no sooner than a typical encode time divided by the number of workers after the previous
-  // frame was taken. Without that spacing, workers freed together start together, finish in
-  // a coin-toss order and the loser's frame is dropped as late: an unpaced source would waste
-  // a quarter of its encodes that way.
-  bool wait_ready(std::stop_token stop) override;
+  // Takes the frame as soon as a worker is idle or, with every worker busy, as the one frame
+  // waiting for the first to finish, so a worker going idle starts at once while the source
+  // already draws the next. No sooner than a typical encode time divided by the number of
+  // workers after the previous frame: without that spacing, workers freed together start
+  // together, finish in a coin-toss order and the loser's frame is dropped as late. Refuses
+  // (false) only when stopping.
+  bool offer_wait(RawFramePtr frame, std::stop_token stop) override;
 
   EncoderStats stats() const;
   int workers() const { return workers_; }
@@ -59,12 +60,13 @@ class EncoderPool final : public FrameSink {
   std::vector<std::thread> threads_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  std::condition_variable_any ready_;  // a worker became idle
+  std::condition_variable_any ready_;  // a worker took a frame from the queue
   struct Queued {
     RawFramePtr frame;
     std::uint64_t offered_us;
   };
-  std::deque<Queued> queue_;  // never longer than the number of idle workers
+  // Never longer than the number of idle workers, plus one frame from offer_wait().
+  std::deque<Queued> queue_;
   int idle_ = 0;
   bool stopping_ = false;
   std::atomic<std::uint64_t> encoded_{0};

@@ -287,47 +287,69 @@ TEST(EncoderPool, RestartsAfterStop) {
   EXPECT_EQ(pool.stats().encoded, 2u);
 }
 
-// An unpaced source waits in wait_ready() instead of drawing frames the pool would refuse.
-TEST(EncoderPool, WaitReadyBlocksWhileEveryWorkerIsBusy) {
+// An unpaced source hands frames over with offer_wait(): one may wait behind busy workers,
+// the next waits in the call, and none is refused.
+TEST(EncoderPool, OfferWaitKeepsOneFrameReadyBehindBusyWorkers) {
   Pictures pictures(320, 240, 1);
   RecordingSink sink(nullptr, /*gate_open=*/false);
   EncoderPool pool(1, 80, sink);
   pool.start();
   std::stop_source stop;
-  EXPECT_TRUE(pool.wait_ready(stop.get_token())) << "an idle worker is ready";
-  ASSERT_TRUE(pool.offer(pictures.frame(0)));
+  EXPECT_TRUE(pool.offer_wait(pictures.frame(0), stop.get_token())) << "a worker is idle";
   ASSERT_TRUE(sink.wait_entered(1));  // the only worker is now held inside publish()
+  EXPECT_TRUE(pool.offer_wait(pictures.frame(1), stop.get_token())) << "no frame waiting yet";
+  EXPECT_FALSE(pool.offer(pictures.frame(2))) << "offer() still refuses when all are busy";
 
   std::atomic<int> result{-1};
-  std::thread waiter([&] { result = pool.wait_ready(stop.get_token()) ? 1 : 0; });
+  std::thread waiter(
+      [&] { result = pool.offer_wait(pictures.frame(3), stop.get_token()) ? 1 : 0; });
   std::this_thread::sleep_for(20ms);
-  EXPECT_EQ(result.load(), -1) << "returned while the only worker was busy";
-  sink.open();
+  EXPECT_EQ(result.load(), -1) << "took a second frame while one already waited";
+  sink.open();  // frame 0 is published, the worker takes frame 1, frame 3 gets its place
   waiter.join();
   EXPECT_EQ(result.load(), 1);
-
+  ASSERT_TRUE(sink.wait_entered(3));
   pool.stop();
+  const auto frames = sink.frames();
+  ASSERT_EQ(frames.size(), 3u);
+  EXPECT_EQ(frames[0]->header.seq, 0u);
+  EXPECT_EQ(frames[1]->header.seq, 1u);
+  EXPECT_EQ(frames[2]->header.seq, 3u);
+  EXPECT_EQ(pool.stats().refused, 1u);
   EXPECT_EQ(pictures.released(), pictures.created());
 }
 
-// A stop request ends a wait for a worker that never frees up.
-TEST(EncoderPool, WaitReadyEndsOnStopRequest) {
+// A stop request, or the pool stopping, ends a wait for room that never comes.
+TEST(EncoderPool, OfferWaitEndsOnStop) {
   Pictures pictures(320, 240, 1);
   RecordingSink sink(nullptr, /*gate_open=*/false);
   EncoderPool pool(1, 80, sink);
   pool.start();
-  ASSERT_TRUE(pool.offer(pictures.frame(0)));
-  ASSERT_TRUE(sink.wait_entered(1));
   std::stop_source stop;
+  ASSERT_TRUE(pool.offer_wait(pictures.frame(0), stop.get_token()));
+  ASSERT_TRUE(sink.wait_entered(1));
+  ASSERT_TRUE(pool.offer_wait(pictures.frame(1), stop.get_token()));
+
   std::atomic<int> result{-1};
-  std::thread waiter([&] { result = pool.wait_ready(stop.get_token()) ? 1 : 0; });
+  std::thread waiter(
+      [&] { result = pool.offer_wait(pictures.frame(2), stop.get_token()) ? 1 : 0; });
   std::this_thread::sleep_for(20ms);
   EXPECT_EQ(result.load(), -1);
   stop.request_stop();
   waiter.join();
   EXPECT_EQ(result.load(), 0);
+
+  result = -1;
+  std::stop_source other;
+  std::thread stopped_by_pool(
+      [&] { result = pool.offer_wait(pictures.frame(3), other.get_token()) ? 1 : 0; });
+  std::this_thread::sleep_for(20ms);
+  std::thread stopper([&] { pool.stop(); });  // joins the worker once the gate opens
+  ASSERT_TRUE(eventually([&] { return result.load() == 0; })) << "still waiting after stop()";
   sink.open();
-  pool.stop();
+  stopper.join();
+  stopped_by_pool.join();
+  EXPECT_EQ(pictures.released(), pictures.created());
 }
 
 // Records the sequence numbers a hub hands on, as the server would receive them.
