@@ -313,65 +313,118 @@ def process_cpu_per_frame(cmd, build, port, seconds, warmup, probe=True):
     frames = r["fast"]["fps_mean"] * seconds
     return {"fps": r["fast"]["fps_mean"], "cpu_s": r["cpu_s"],
             "cpu_s_per_1000": 1000 * r["cpu_s"] / frames if frames else float("nan"),
+            "threads_s_per_1000": {k: 1000 * v / frames for k, v in r["thread_cpu_s"].items()}
+            if frames else {},
             "kB_per_frame": r["fast"]["kbit_per_s_each"] / 8 / max(r["fast"]["fps_mean"], 1)}
 
 
 def generation_cost(cmd, frames):
-    """CPU s per 1000 frames of a command that only generates `frames` pictures."""
-    t = os.times()
-    before = t.children_user + t.children_system
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    t = os.times()
-    return 1000 * (t.children_user + t.children_system - before) / frames
+    """CPU s per 1000 frames of a command that only generates pictures: `cmd(n)` makes n.
+    Run for `frames` and for twice as many, the difference cancels the start-up cost."""
+    def run(n):
+        t = os.times()
+        before = t.children_user + t.children_system
+        subprocess.run(cmd(n), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        t = os.times()
+        return t.children_user + t.children_system - before
+    return 1000 * (run(2 * frames) - run(frames)) / frames
+
+
+def dump_frames(build, path, w, h, frames, noise):
+    """Writes `frames` frames of camstreamd's own test pattern as raw I420 (what its capture
+    thread hands over for sequence numbers 0..frames-1), for the peers to encode."""
+    cmd = [f"{build}/bench/camstream_bench_dump", "--size", f"{w}x{h}", "--frames", str(frames),
+           "--out", path]
+    if noise:
+        cmd += ["--noise", str(noise)]
+    subprocess.run(cmd, check=True)
 
 
 def peers(build, seconds, warmup, base):
+    """All three encode the very same frames: camstreamd draws its test pattern, GStreamer and
+    ffmpeg read that pattern, dumped as raw I420, from a file they loop over. What reading and
+    parsing the file costs them is measured apart, as the capture thread is for camstreamd."""
+    import tempfile
     res = {}
     w, h, q = 1280, 720, 80
-    # camstreamd, flat pattern, as fast as it goes; the picture's cost from the micro-benchmark.
-    # With one encoder as the peers have, and with the default (one per core), where frames
-    # that finish behind a newer one are dropped and their encoding wasted.
+    frames = 60  # frames in the file; the peers loop over it
+    # ffmpeg's mjpeg has no libjpeg quality scale: -q:v 4 gives JPEGs closest in size to
+    # libjpeg's q80 on the noisy picture (the flat one is ~7 kB at any -q:v).
+    ffmpeg_q = "4"
     cores = min(os.cpu_count() or 1, 4)
-    for workers in sorted({1, cores}):
-        d = Daemon(build, "--size", f"{w}x{h}", "--fps", "0", "--workers", str(workers))
-        r = measured(d.pid, build, d.port, 1, seconds, warmup)
-        d.stop()
-        frames = r["fast"]["fps_mean"] * seconds
-        # The picture's cost is what the capture thread spent: drawing, plus handing over.
-        res[f"camstreamd --workers {workers}"] = {
-            "fps": r["fast"]["fps_mean"], "cpu_s": r["cpu_s"],
-            "cpu_s_per_1000": 1000 * r["cpu_s"] / frames,
-            "generate_s_per_1000": 1000 * r["thread_cpu_s"].get("capture", 0) / frames,
-            "threads_s_per_1000": {k: 1000 * v / frames for k, v in r["thread_cpu_s"].items()},
-            "kB_per_frame": r["fast"]["kbit_per_s_each"] / 8 / r["fast"]["fps_mean"]}
-    caps = f"video/x-raw,format=I420,width={w},height={h},framerate=30/1"
-    if shutil.which("gst-launch-1.0"):
-        gen = generation_cost(
-            ["gst-launch-1.0", "-q", "videotestsrc", "pattern=smpte75", "num-buffers=3000", "!",
-             caps, "!", "fakesink", "sync=false"], 3000)
-        # jpegenc's default DCT is libjpeg's fast, less accurate one; TurboJPEG (and so
-        # camstreamd) uses the accurate one. Same settings first, then GStreamer's default.
-        for name, dct in (("gstreamer (islow DCT, as camstreamd)", "islow"),
-                          ("gstreamer (default ifast DCT)", "ifast")):
-            port = free_port()
-            res[name] = process_cpu_per_frame(
-                ["gst-launch-1.0", "-q", "videotestsrc", "pattern=smpte75", "num-buffers=1000000",
-                 "!", caps, "!", "jpegenc", f"quality={q}", f"idct-method={dct}", "!",
-                 "multipartmux", "!", "tcpserversink", "host=127.0.0.1", f"port={port}",
-                 "sync=false"], build, port, seconds, warmup)
-            res[name]["generate_s_per_1000"] = gen
-    if shutil.which("ffmpeg"):
-        port = free_port()
-        # Colour bars like ours, of about the same JPEG size.
-        src = ["-f", "lavfi", "-i", f"smptehdbars=size={w}x{h}:rate=30", "-pix_fmt", "yuvj420p"]
-        # mjpeg's scale is qscale, not libjpeg's quality: 3 gives tables close to libjpeg's 80.
-        res["ffmpeg"] = process_cpu_per_frame(
-            ["ffmpeg", "-nostdin", "-loglevel", "error", *src, "-c:v", "mjpeg", "-q:v", "3",
-             "-f", "mpjpeg", f"tcp://127.0.0.1:{port}?listen=1"], build, port, seconds, warmup,
-            probe=False)
-        res["ffmpeg"]["generate_s_per_1000"] = generation_cost(
-            ["ffmpeg", "-nostdin", "-loglevel", "error", *src, "-frames:v", "3000", "-f", "null",
-             "-"], 3000)
+    tmp = tempfile.mkdtemp(prefix="camstream-peers-")
+    try:
+        for pattern in ("flat", "noisy"):
+            noise = NOISE if pattern == "noisy" else 0
+            raw = os.path.join(tmp, f"{pattern}.i420")
+            dump_frames(build, raw, w, h, frames, noise)
+            # camstreamd as fast as it goes, with one encoder as the peers have, and with the
+            # default (one per core), where frames that finish behind a newer one are dropped.
+            for workers in sorted({1, cores}):
+                args = ["--size", f"{w}x{h}", "--fps", "0", "--workers", str(workers)]
+                if noise:
+                    args += ["--noise", str(noise)]
+                d = Daemon(build, *args)
+                r = measured(d.pid, build, d.port, 1, seconds, warmup)
+                d.stop()
+                n = r["fast"]["fps_mean"] * seconds
+                # The picture's cost is what the capture thread spent: drawing, grain, hand-over.
+                res[f"{pattern}: camstreamd --workers {workers}"] = {
+                    "pattern": pattern, "fps": r["fast"]["fps_mean"], "cpu_s": r["cpu_s"],
+                    "cpu_s_per_1000": 1000 * r["cpu_s"] / n,
+                    "generate_s_per_1000": 1000 * r["thread_cpu_s"].get("capture", 0) / n,
+                    "threads_s_per_1000": {k: 1000 * v / n for k, v in r["thread_cpu_s"].items()},
+                    "kB_per_frame": r["fast"]["kbit_per_s_each"] / 8 / r["fast"]["fps_mean"]}
+            if shutil.which("gst-launch-1.0"):
+                src = ["multifilesrc", f"location={raw}", "loop=true"]
+                parse = ["!", "rawvideoparse", "format=i420", f"width={w}", f"height={h}",
+                         "framerate=30/1"]
+                # One buffer of multifilesrc is the whole file, `frames` frames.
+                gen = generation_cost(lambda n: ["gst-launch-1.0", "-q", *src,
+                                                 f"num-buffers={n // frames}", *parse, "!",
+                                                 "fakesink", "sync=false"], 3000)
+                # jpegenc's default DCT is libjpeg's fast, less accurate one; TurboJPEG (and so
+                # camstreamd) uses the accurate one. Same settings first, then the default.
+                for name, dct in (("GStreamer jpegenc idct-method=islow", "islow"),
+                                  ("GStreamer jpegenc (default ifast)", "ifast")):
+                    port = free_port()
+                    key = f"{pattern}: {name}"
+                    res[key] = process_cpu_per_frame(
+                        ["gst-launch-1.0", "-q", *src, *parse, "!", "jpegenc", f"quality={q}",
+                         f"idct-method={dct}", "!", "multipartmux", "!", "tcpserversink",
+                         "host=127.0.0.1", f"port={port}", "sync=false"],
+                        build, port, seconds, warmup)
+                    res[key].update(pattern=pattern, generate_s_per_1000=gen)
+                # The same with a queue after the parser: the file is then read in its own
+                # thread (multifilesrc0:src), so its cost is measured in the same run, per
+                # thread, as camstreamd's capture thread is, rather than subtracted.
+                port = free_port()
+                key = f"{pattern}: GStreamer jpegenc idct-method=islow, queue (per thread)"
+                res[key] = process_cpu_per_frame(
+                    ["gst-launch-1.0", "-q", *src, *parse, "!", "queue", "max-size-buffers=4",
+                     "!", "jpegenc", f"quality={q}", "idct-method=islow", "!", "multipartmux",
+                     "!", "tcpserversink", "host=127.0.0.1", f"port={port}", "sync=false"],
+                    build, port, seconds, warmup)
+                res[key].update(pattern=pattern, generate_s_per_1000=sum(
+                    v for k, v in res[key]["threads_s_per_1000"].items()
+                    if k.startswith("multifilesrc")))
+            if shutil.which("ffmpeg"):
+                # yuvj420p: the same bytes, declared full range as a JPEG's are, so that ffmpeg
+                # encodes them as they are instead of scaling them from video range first.
+                src = ["-stream_loop", "-1", "-f", "rawvideo", "-pix_fmt", "yuvj420p",
+                       "-s", f"{w}x{h}", "-r", "30", "-i", raw]
+                port = free_port()
+                key = f"{pattern}: ffmpeg -c:v mjpeg -q:v {ffmpeg_q} -f mpjpeg"
+                res[key] = process_cpu_per_frame(
+                    ["ffmpeg", "-nostdin", "-loglevel", "error", *src, "-c:v", "mjpeg",
+                     "-q:v", ffmpeg_q, "-f", "mpjpeg", f"tcp://127.0.0.1:{port}?listen=1"],
+                    build, port, seconds, warmup, probe=False)
+                res[key].update(pattern=pattern, generate_s_per_1000=generation_cost(
+                    lambda n: ["ffmpeg", "-nostdin", "-loglevel", "error", *src, "-frames:v",
+                               str(n), "-f", "null", "-"], 3000))
+            os.remove(raw)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     for name, v in res.items():
         v["encode_serve_s_per_1000"] = v["cpu_s_per_1000"] - v["generate_s_per_1000"]
         log(f"peer {name}: {v}")
@@ -423,6 +476,24 @@ plot '{out_dir}/fanout.dat' using 1:2 with linespoints lw 2 title 'CPU %' axes x
      '{out_dir}/fanout.dat' using 1:3 with linespoints lw 2 title 'RSS MiB' axes x1y2
 """
     subprocess.run(["gnuplot"], input=script, text=True, check=False)
+
+
+def report_peers(res):
+    L = []
+    L.append("### 5. Peers, 1280x720, the same frames (camstreamd's test pattern), "
+             "as fast as they go, one client\n")
+    L.append("| picture | server | fps | JPEG kB | CPU s / 1000 frames | of which the picture | "
+             "encode + serve | vs camstreamd --workers 1 |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|")
+    for name, v in res["peers"].items():
+        pattern, server = name.split(": ", 1)
+        ours = res["peers"][f"{pattern}: camstreamd --workers 1"]["encode_serve_s_per_1000"]
+        L.append(f"| {pattern} | {server} | {v['fps']:.0f} | {v['kB_per_frame']:.1f} | "
+                 f"{v['cpu_s_per_1000']:.2f} | {v['generate_s_per_1000']:.2f} | "
+                 f"{v['encode_serve_s_per_1000']:.2f} | "
+                 f"{v['encode_serve_s_per_1000'] / ours:.2f}x |")
+    L.append("")
+    return L
 
 
 def report(res):
@@ -492,17 +563,7 @@ def report(res):
                  f"{r.get('slow_fps', float('nan')):.1f} | {r['rss_kb'] / 1024:.1f} | "
                  f"{r['cpu_percent']:.1f} |")
     L.append("")
-    L.append("### 5. Peers, 1280x720, as fast as they go, one client\n")
-    L.append("| server | fps | JPEG kB | CPU s / 1000 frames | of which the test picture | "
-             "encode + serve | vs camstreamd --workers 1 |")
-    L.append("|---|---:|---:|---:|---:|---:|---:|")
-    ours = res["peers"]["camstreamd --workers 1"]["encode_serve_s_per_1000"]
-    for name, v in res["peers"].items():
-        L.append(f"| {name} | {v['fps']:.0f} | {v['kB_per_frame']:.1f} | "
-                 f"{v['cpu_s_per_1000']:.2f} | {v['generate_s_per_1000']:.2f} | "
-                 f"{v['encode_serve_s_per_1000']:.2f} | "
-                 f"{v['encode_serve_s_per_1000'] / ours:.2f}x |")
-    L.append("")
+    L += report_peers(res)
     return "\n".join(L)
 
 
@@ -521,7 +582,8 @@ def main():
                        "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
                                     if l.startswith("model name")), "?")}}
     log(f"load average {os.getloadavg()}, {cores} cores")
-    res["micro"] = micro(a.build, min_time)
+    # The codec baseline is what parts 1 to 4 are held to; the peers need none.
+    res["micro"] = micro(a.build, min_time) if only != ["peers"] else {}
     if "throughput" in only:
         res["throughput"] = throughput(a.build, seconds, warmup, res["micro"], min(cores, 4))
     if "latency" in only:
@@ -540,6 +602,11 @@ def main():
         plots(a.out, res["latency"], res["fanout"])
         md = report(res)
         with open(os.path.join(a.out, "results.md"), "w") as f:
+            f.write(md)
+        print(md)
+    elif "peers" in res:
+        md = "\n".join(report_peers(res))
+        with open(os.path.join(a.out, "results-peers.md"), "w") as f:
             f.write(md)
         print(md)
     log(f"load average after: {os.getloadavg()}; results in {a.out}")
