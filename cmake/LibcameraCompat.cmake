@@ -1,6 +1,8 @@
 # LibcameraCompat.cmake - finds libcamera and probes which of its APIs this version has.
 #
-# CAMSTREAM_WITH_LIBCAMERA: AUTO (use it when found and usable), ON (fail when not), OFF.
+# CAMSTREAM_WITH_LIBCAMERA: AUTO (use it when found, warn loudly when not), ON (fail when not
+# found), OFF. When libcamera is found, in AUTO as in ON, a required API that no probe finds
+# stops the configure step: a board must never get a camera-less daemon by accident.
 # Result: CAMSTREAM_HAVE_LIBCAMERA, the imported target PkgConfig::LIBCAMERA and the generated
 # header <libcamera_compat.h> in ${CAMSTREAM_LIBCAMERA_COMPAT_DIR}. The probes compile small
 # programs against the headers found by pkg-config (the target's sysroot in a cross build), so
@@ -11,12 +13,16 @@ set_property(CACHE CAMSTREAM_WITH_LIBCAMERA PROPERTY STRINGS AUTO ON OFF)
 set(CAMSTREAM_HAVE_LIBCAMERA OFF)
 set(CAMSTREAM_LIBCAMERA_COMPAT_DIR ${CMAKE_BINARY_DIR}/generated)
 
-function(_camstream_libcamera_unusable why)
+# No libcamera at all: AUTO builds a test-pattern-only daemon and says so loudly; ON stops.
+function(_camstream_libcamera_absent why)
   if(CAMSTREAM_WITH_LIBCAMERA STREQUAL "ON")
     message(FATAL_ERROR "CAMSTREAM_WITH_LIBCAMERA=ON but ${why}. Install libcamera-dev "
-                        "(scripts/install-deps) or configure with -DCAMSTREAM_WITH_LIBCAMERA=AUTO.")
+                        "(scripts/install-deps) or configure with -DCAMSTREAM_WITH_LIBCAMERA=OFF "
+                        "for a daemon without camera support.")
   endif()
-  message(STATUS "libcamera: not used (${why}); camstreamd gets the test pattern only")
+  message(WARNING "libcamera: not found (${why}): this camstreamd has NO camera support and "
+                  "serves the test pattern only. Install libcamera-dev (scripts/install-deps) "
+                  "for camera support, or say -DCAMSTREAM_WITH_LIBCAMERA=OFF to mean it.")
 endfunction()
 
 if(CAMSTREAM_WITH_LIBCAMERA STREQUAL "OFF")
@@ -29,7 +35,7 @@ endif()
 
 pkg_check_modules(LIBCAMERA QUIET IMPORTED_TARGET libcamera)
 if(NOT LIBCAMERA_FOUND)
-  _camstream_libcamera_unusable("pkg-config finds no libcamera")
+  _camstream_libcamera_absent("pkg-config finds no libcamera")
   return()
 endif()
 
@@ -70,6 +76,7 @@ function(_camstream_libcamera_probe name what body)
     message(STATUS "libcamera probe: ${what} - no")
   endif()
   set(_lc_defines "${_lc_defines}${line}\n" PARENT_SCOPE)
+  set(_lc_what_${name} "${what}" PARENT_SCOPE)
 endfunction()
 
 _camstream_libcamera_probe(ORIENTATION "CameraConfiguration::orientation" [=[
@@ -108,9 +115,12 @@ void f(libcamera::ControlList& l) {
   l.set(libcamera::controls::FrameDurationLimits, libcamera::Span<const int64_t, 2>(d));
 }
 ]=])
-_camstream_libcamera_probe(PROPERTY_MODEL "properties::Model" [=[
-std::optional<std::string> f(const libcamera::Camera& c) {
-  return c.properties().get(libcamera::properties::Model);
+# std::optional<std::string> up to 0.6, std::optional<std::string_view> from 0.7 on: the adapter
+# copies it into a std::string, which both allow.
+_camstream_libcamera_probe(PROPERTY_MODEL "properties::Model as a string" [=[
+std::string f(const libcamera::Camera& c) {
+  const auto model = c.properties().get(libcamera::properties::Model);
+  return model ? std::string(*model) : std::string();
 }
 ]=])
 _camstream_libcamera_probe(COLOR_SPACE "StreamConfiguration::colorSpace and ColorSpace::Sycc" [=[
@@ -131,24 +141,28 @@ cmake_pop_check_state()
 set(_lc_missing_required "")
 foreach(req REQUEST_REUSE GET_OPTIONAL SENSOR_TIMESTAMP FRAME_DURATION_LIMITS PROPERTY_MODEL)
   if(NOT CAMSTREAM_LIBCAMERA_PROBE_${req})
-    list(APPEND _lc_missing_required ${req})
+    list(APPEND _lc_missing_required "${_lc_what_${req}}")
   endif()
 endforeach()
 if(NOT CAMSTREAM_LIBCAMERA_PROBE_ORIENTATION AND NOT CAMSTREAM_LIBCAMERA_PROBE_TRANSFORM)
-  list(APPEND _lc_missing_required "ORIENTATION or TRANSFORM")
+  list(APPEND _lc_missing_required "${_lc_what_ORIENTATION} or ${_lc_what_TRANSFORM}")
 endif()
 if(NOT CAMSTREAM_LIBCAMERA_PROBE_STREAMROLES_ALIAS AND NOT CAMSTREAM_LIBCAMERA_PROBE_GENERATE_FROM_SPAN)
-  list(APPEND _lc_missing_required "STREAMROLES_ALIAS or GENERATE_FROM_SPAN")
+  list(APPEND _lc_missing_required "${_lc_what_STREAMROLES_ALIAS} or ${_lc_what_GENERATE_FROM_SPAN}")
 endif()
 if(_lc_missing_required)
-  list(JOIN _lc_missing_required ", " _lc_missing_text)
-  _camstream_libcamera_unusable(
-    "libcamera ${LIBCAMERA_VERSION} lacks APIs camstream needs (${_lc_missing_text}; see CMakeFiles/CMakeConfigureLog.yaml)")
-  return()
+  list(JOIN _lc_missing_required "; " _lc_missing_text)
+  message(FATAL_ERROR
+    "libcamera ${LIBCAMERA_VERSION} is installed, but camstream does not know how to use it: "
+    "the compile probes found no ${_lc_missing_text} (the compiler's reasons are in "
+    "${CMAKE_BINARY_DIR}/CMakeFiles/CMakeConfigureLog.yaml). Rather than build a camstreamd "
+    "without camera support, configuring stops here. docs/libcamera.md lists the libcamera "
+    "versions camstream is built and tested against. To build a test-pattern-only daemon on "
+    "purpose, configure with -DCAMSTREAM_WITH_LIBCAMERA=OFF.")
 endif()
 
 file(CONFIGURE OUTPUT ${CAMSTREAM_LIBCAMERA_COMPAT_DIR}/libcamera_compat.h
-  CONTENT "// libcamera_compat.h - generated by cmake/LibcameraCompat.cmake: which libcamera APIs the\n// headers found at configure time have (libcamera ${LIBCAMERA_VERSION}). Do not edit.\n#pragma once\n\n${_lc_defines}"
+  CONTENT "// libcamera_compat.h - generated by cmake/LibcameraCompat.cmake: which libcamera APIs the\n// headers found at configure time have (libcamera ${LIBCAMERA_VERSION}). Do not edit.\n#pragma once\n\n#define CAMSTREAM_LIBCAMERA_BUILT_VERSION \"${LIBCAMERA_VERSION}\"\n${_lc_defines}"
   @ONLY)
 set(CAMSTREAM_HAVE_LIBCAMERA ON)
 message(STATUS "libcamera: ${LIBCAMERA_VERSION}, camera support on")

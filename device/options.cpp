@@ -8,8 +8,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include "device/capture/libcamera_device.hpp"
 #include "device/config.hpp"
 #include "shared/seqcode.hpp"
+#include "shared/version.hpp"
 
 namespace camstream {
 namespace {
@@ -103,7 +105,9 @@ ParseResult parse_daemon_options(const std::vector<std::string>& args,
       "camstreamd - captures camera frames, compresses them to JPEG and serves them "
       "over TCP to camview",
       "camstreamd"};
-  app.set_version_flag("--version", "camstreamd 0.1.0");
+  app.set_version_flag("--version", [] {
+    return std::string("camstreamd ") + kVersion + "\ncamera support: " + libcamera_support();
+  });
 
   std::string size = "1280x720";
   std::string listen = "8080";

@@ -16,6 +16,7 @@
 #include "shared/clock.hpp"
 #include "shared/log.hpp"
 #include "shared/seqcode.hpp"
+#include "shared/version.hpp"
 #include "viewer/decode/decoder.hpp"
 #include "viewer/display/display.hpp"
 #include "viewer/net/connection.hpp"
@@ -272,7 +273,7 @@ int main(int argc, char** argv) {
   std::string target;
   std::string log_level = "info";
   CLI::App app{"camview - shows the live stream of a camstreamd", "camview"};
-  app.set_version_flag("--version", "camview 0.1.0");
+  app.set_version_flag("--version", std::string("camview ") + kVersion);
   app.add_option("target", target,
                  "HOST[:PORT] of the camstreamd (default port 8080), or the http:// URL of an "
                  "MJPEG stream (camstreamd's /stream, ustreamer, mjpg-streamer, ffmpeg)")

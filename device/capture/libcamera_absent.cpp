@@ -14,6 +14,10 @@ bool libcamera_built_in() {
   return false;
 }
 
+std::string libcamera_support() {
+  return "off (built without libcamera: the test pattern only)";
+}
+
 void set_libcamera_log_level(const char*) {}
 
 int list_libcamera_cameras(std::string&, std::string& error) {

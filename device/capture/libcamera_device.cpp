@@ -200,9 +200,10 @@ lc::ControlValue to_value(const lc::ControlId& id, bool array, const std::vector
   return lc::ControlValue();
 }
 
+// Model is a std::string up to libcamera 0.6 and a std::string_view from 0.7 on.
 std::string model_of(const lc::Camera& camera) {
   const auto model = camera.properties().get(lc::properties::Model);
-  return model ? *model : std::string("unknown model");
+  return model ? std::string(*model) : std::string("unknown model");
 }
 
 // One CameraManager per process is all libcamera allows; this one lives as long as its user.
@@ -480,6 +481,12 @@ class LibcameraDevice final : public CameraDevice {
 
 bool libcamera_built_in() {
   return true;
+}
+
+std::string libcamera_support() {
+  // CameraManager::version() is the library loaded now; the build's version is pkg-config's.
+  return std::string("on (built against libcamera ") + CAMSTREAM_LIBCAMERA_BUILT_VERSION +
+         ", running with libcamera " + lc::CameraManager::version() + ")";
 }
 
 void set_libcamera_log_level(const char* level) {

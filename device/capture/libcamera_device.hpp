@@ -12,6 +12,9 @@ namespace camstream {
 // everything below then fails with a sentence saying so.
 bool libcamera_built_in();
 
+// "on (built against libcamera X, running with libcamera Y)" or "off (...)", for --version.
+std::string libcamera_support();
+
 // libcamera's own log goes to stderr at this level or above: "ERROR" unless told otherwise
 // (LIBCAMERA_LOG_LEVELS in the environment always wins).
 void set_libcamera_log_level(const char* level);

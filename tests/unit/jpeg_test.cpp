@@ -1,6 +1,7 @@
 // jpeg_test.cpp - TurboJPEG wrappers: quality of the round trip, corrupt input, other layouts.
 #include "shared/jpeg.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>

@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include "device/capture/libcamera_device.hpp"
+#include "shared/version.hpp"
+
 namespace camstream {
 namespace {
 
@@ -116,7 +119,14 @@ TEST(DaemonOptions, HelpAndVersionExitZero) {
   const ParseResult version = parse({"--version"});
   EXPECT_TRUE(version.exit);
   EXPECT_EQ(version.exit_code, 0);
-  EXPECT_NE(version.output.find("camstreamd"), std::string::npos) << version.output;
+  EXPECT_EQ(version.output.rfind(std::string("camstreamd ") + kVersion + "\n", 0), 0u)
+      << version.output;
+  // Which build this is matters most on a board: with or without the camera.
+  EXPECT_NE(version.output.find(std::string("camera support: ") +
+                                (libcamera_built_in() ? "on (built against libcamera "
+                                                      : "off (built without libcamera")),
+            std::string::npos)
+      << version.output;
 }
 
 TEST(ParseSize, GoodAndBad) {
