@@ -206,6 +206,32 @@ std::string model_of(const lc::Camera& camera) {
   return model ? std::string(*model) : std::string("unknown model");
 }
 
+// The sizes of `format` the camera takes as they are. StreamFormats::sizes() turns a stated
+// range into libcamera's list of common sizes inside it, and a camera need not take them all
+// (the virtual camera takes only the sizes in its virtual.yaml, and states the range between
+// them); validate() says which of those, and the range's ends, come back unchanged.
+std::vector<lc::Size> sizes_taken(lc::Camera& camera, const lc::StreamFormats& formats,
+                                  const lc::PixelFormat& format) {
+  std::vector<lc::Size> candidates = formats.sizes(format);
+  const lc::SizeRange range = formats.range(format);
+  for (const lc::Size& end : {range.min, range.max})
+    if (!end.isNull()) candidates.push_back(end);
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  std::vector<lc::Size> taken;
+  const auto config = generate_video_configuration(camera);
+  if (!config || config->empty()) return taken;
+  lc::StreamConfiguration& sc = config->at(0);
+  for (const lc::Size& size : candidates) {
+    sc.pixelFormat = format;
+    sc.size = size;
+    if (config->validate() != lc::CameraConfiguration::Invalid && sc.size == size &&
+        sc.pixelFormat == format)
+      taken.push_back(size);
+  }
+  return taken;
+}
+
 // One CameraManager per process is all libcamera allows; this one lives as long as its user.
 std::unique_ptr<lc::CameraManager> start_manager(std::string& error) {
   apply_log_level();
@@ -509,7 +535,7 @@ int list_libcamera_cameras(std::string& out, std::string& error) {
     for (const lc::PixelFormat& f : formats.pixelformats()) {
       const bool usable = f == lc::formats::YUV420 || f == lc::formats::NV12;
       out += "    " + f.toString() + (usable ? "" : " (not usable: not YUV 4:2:0)") + ":";
-      const auto sizes = formats.sizes(f);
+      const auto sizes = sizes_taken(camera, formats, f);
       if (sizes.empty()) out += " " + formats.range(f).toString();
       for (const lc::Size& s : sizes)
         out += " " + s.toString();
