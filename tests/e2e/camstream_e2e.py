@@ -220,3 +220,72 @@ class RawClient:
 
     def close(self):
         self.sock.close()
+
+
+def http_get(port, path, timeout=10):
+    """GET `path` with Connection: close; returns (status, fields with lower-case names, body)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    s.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    reply = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+    finally:
+        s.close()
+    head, _, body = reply.partition(b"\r\n\r\n")
+    lines = head.decode(errors="replace").split("\r\n")
+    fields = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        fields[name.strip().lower()] = value.strip()
+    status = int(lines[0].split(" ")[1]) if lines[0].startswith("HTTP/1.") else None
+    return status, fields, body
+
+
+class MjpegStream:
+    """An HTTP MJPEG client of camstreamd's /stream that hands out whole parts."""
+
+    BOUNDARY = b"--camstreamframe\r\n"
+
+    def __init__(self, port, path="/stream", timeout=10):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.sock.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+        self.buf = b""
+        head = self._until(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise AssertionError("/stream answered %r" % head[:200])
+
+    def _fill(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise EOFError("the stream ended")
+        self.buf += chunk
+
+    def _until(self, marker):
+        while marker not in self.buf:
+            self._fill()
+        got, _, self.buf = self.buf.partition(marker)
+        return got
+
+    def next_part(self):
+        """(fields, jpeg, arrival time) of the next part; fields have their names as sent."""
+        self._until(self.BOUNDARY)
+        head = self._until(b"\r\n\r\n").decode()
+        fields = dict(line.split(": ", 1) for line in head.split("\r\n"))
+        length = int(fields["Content-Length"])
+        while len(self.buf) < length:
+            self._fill()
+        jpeg, self.buf = self.buf[:length], self.buf[length:]
+        return fields, jpeg, time.monotonic()
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -15,6 +15,8 @@
 //  - ioctl(DMA_BUF_IOCTL_SYNC) on a buffer made that way (any fd of the same memfd, so dups
 //    count too): the flags are checked as the kernel does, then 0. CPU and "device" share the
 //    same memory, so there is nothing to synchronise.
+//    With CAMSTREAM_STANDIN_FAIL_CREATE set to an errno number, every UDMABUF_CREATE fails
+//    with it instead: a camera whose buffers cannot be allocated, for the error paths.
 //  - stat/stat64 and the opens above of "/usr/share/libcamera/pipeline/virtual/virtual.yaml",
 //    when CAMSTREAM_STANDIN_VIRTUAL_YAML names a file: that file instead (libcamera 0.4 to 0.7
 //    look for it with stat() and read it with open()), so a test declares its own cameras
@@ -45,6 +47,7 @@ namespace {
 constexpr const char* kUdmabufPath = "/dev/udmabuf";
 constexpr const char* kVirtualYamlPath = "/usr/share/libcamera/pipeline/virtual/virtual.yaml";
 constexpr const char* kVirtualYamlVariable = "CAMSTREAM_STANDIN_VIRTUAL_YAML";
+constexpr const char* kFailCreateVariable = "CAMSTREAM_STANDIN_FAIL_CREATE";
 
 // The libc function `name`, looked up once; the stand-in cannot work without it.
 template <typename Fn>
@@ -145,6 +148,9 @@ int fail(int error) {
 
 int create_buffer(const udmabuf_create* req) {
   if (req == nullptr) return fail(EFAULT);
+  if (const char* injected = getenv(kFailCreateVariable);
+      injected != nullptr && injected[0] != '\0')
+    return fail(atoi(injected));
   if ((req->flags & ~static_cast<std::uint32_t>(UDMABUF_FLAGS_CLOEXEC)) != 0) return fail(EINVAL);
   const long page = sysconf(_SC_PAGESIZE);
   const auto page_mask = static_cast<std::uint64_t>(page) - 1;

@@ -178,6 +178,18 @@ TEST_F(UdmabufStandinDevice, CreateRefusesWhatTheKernelRefuses) {
   close(write_sealed);
 }
 
+TEST_F(UdmabufStandinDevice, CreateFailsAsToldForTheErrorPaths) {
+  const int memfd = make_memfd(page(), F_SEAL_SHRINK);
+  ASSERT_GE(memfd, 0);
+  setenv("CAMSTREAM_STANDIN_FAIL_CREATE", "12", 1);
+  EXPECT_EQ(create(device_, memfd, 0, 0, page()), -ENOMEM);
+  unsetenv("CAMSTREAM_STANDIN_FAIL_CREATE");
+  const int buf = create(device_, memfd, 0, 0, page());
+  EXPECT_GE(buf, 0);
+  if (buf >= 0) close(buf);
+  close(memfd);
+}
+
 TEST_F(UdmabufStandinDevice, SyncIsAnsweredForItsBuffersOnly) {
   const int memfd = make_memfd(page(), F_SEAL_SHRINK);
   const int other = make_memfd(page(), F_SEAL_SHRINK);
