@@ -31,14 +31,15 @@ std::string format_stats(const SourceStats& src, const EncoderStats& enc, const 
   const double avg_encode_ms = enc.encoded ? static_cast<double>(enc.encode_us_total) / 1000.0 /
                                                  static_cast<double>(enc.encoded)
                                            : 0;
-  char buf[400];
+  char buf[480];
   std::snprintf(buf, sizeof buf,
-                "captured %llu, dropped %llu (encoders busy %llu), encoded %llu (%.2f ms each), "
+                "captured %llu, dropped %llu (encoders busy %llu), over the frame rate %llu, "
+                "encoded %llu (%.2f ms each), "
                 "failed %llu, late %llu; clients %zu, frames sent %llu, skipped %llu, "
                 "connections refused %llu",
-                ull{src.captured}, ull{src.dropped}, ull{enc.refused}, ull{enc.encoded},
-                avg_encode_ms, ull{enc.failed}, ull{hub.dropped_late()}, srv.clients,
-                ull{srv.frames_sent}, ull{srv.frames_skipped}, ull{srv.rejected});
+                ull{src.captured}, ull{src.dropped}, ull{enc.refused}, ull{src.over_rate},
+                ull{enc.encoded}, avg_encode_ms, ull{enc.failed}, ull{hub.dropped_late()},
+                srv.clients, ull{srv.frames_sent}, ull{srv.frames_skipped}, ull{srv.rejected});
   return buf;
 }
 
@@ -89,6 +90,7 @@ class PipelineFigures final : public StatsProvider {
     const EncoderStats enc = encoders_.stats();
     p.captured = src.captured;
     p.dropped = src.dropped;
+    p.over_rate = src.over_rate;
     p.encoded = enc.encoded;
     p.encode_failed = enc.failed;
     p.late = hub_.dropped_late();

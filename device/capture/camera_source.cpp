@@ -56,6 +56,7 @@ CameraSource::CameraSource(std::unique_ptr<CameraDevice> device, CameraSourceOpt
       options_(std::move(options)),
       events_(std::make_shared<Events>()),
       no_signal_pool_(std::make_shared<Pool>()),
+      rate_limit_(options_.settings.fps),
       description_("camera (not open)"),
       width_(options_.settings.width),
       height_(options_.settings.height) {}
@@ -103,6 +104,7 @@ bool CameraSource::open_session(std::string& error) {
     }
   }
   session_ = std::move(session);
+  rate_limit_.reset();
   failed_in_a_row_ = 0;
   last_completion_ = std::chrono::steady_clock::now();
   {
@@ -167,7 +169,7 @@ int CameraSource::height() const {
 }
 
 SourceStats CameraSource::stats() const {
-  return SourceStats{captured_.load(), dropped_.load()};
+  return SourceStats{captured_.load(), dropped_.load(), over_rate_.load()};
 }
 
 CameraSourceStats CameraSource::camera_stats() const {
@@ -250,7 +252,13 @@ void CameraSource::on_completed(FrameSink& sink, const CameraCompletion& c) {
     return;
   }
   failed_in_a_row_ = 0;
-  if (demand_ != nullptr && !demand_->try_acquire()) {
+  const std::uint64_t capture_us = c.timestamp_ns ? c.timestamp_ns / 1000 : monotonic_us();
+  // A camera faster than --fps (one that ignores FrameDurationLimits) is held to it here,
+  // watched or not, so the cadence stays even when a client arrives; an unwanted frame then
+  // goes back to the camera as below.
+  const bool in_rate = rate_limit_.admit(capture_us);
+  if (!in_rate) over_rate_.fetch_add(1, std::memory_order_relaxed);
+  if (!in_rate || (demand_ != nullptr && !demand_->try_acquire())) {
     if (!device_->queue(c.buffer)) close_session("the camera stopped taking buffers");
     return;
   }
@@ -268,7 +276,6 @@ void CameraSource::on_completed(FrameSink& sink, const CameraCompletion& c) {
     view.v = v;
     view.uv_stride = cw;
   }
-  const std::uint64_t capture_us = c.timestamp_ns ? c.timestamp_ns / 1000 : monotonic_us();
   captured_.fetch_add(1, std::memory_order_relaxed);
   auto raw = std::make_unique<RawFrame>(RawFrame{seq_++, capture_us, view});
   // The deleter runs wherever the last holder lets go (an encoder thread, or offer() itself

@@ -11,6 +11,7 @@
 
 #include "device/capture/camera_device.hpp"
 #include "device/capture/demand.hpp"
+#include "device/capture/frame_rate_limit.hpp"
 #include "device/capture/frame_source.hpp"
 
 namespace camstream {
@@ -86,6 +87,7 @@ class CameraSource final : public FrameSource {
   std::shared_ptr<Pool> no_signal_pool_;
   std::uint64_t generation_ = 0;  // of session_: events of older sessions are ignored
   std::uint64_t seq_ = 0;
+  FrameRateLimit rate_limit_;  // capture thread only
   int failed_in_a_row_ = 0;
   std::chrono::steady_clock::time_point last_completion_;
   std::chrono::steady_clock::time_point next_no_signal_;
@@ -99,6 +101,7 @@ class CameraSource final : public FrameSource {
 
   std::atomic<std::uint64_t> captured_{0};
   std::atomic<std::uint64_t> dropped_{0};
+  std::atomic<std::uint64_t> over_rate_{0};
   std::atomic<bool> signal_{false};
   std::atomic<std::uint64_t> opened_{0};
   std::atomic<std::uint64_t> lost_{0};

@@ -36,8 +36,9 @@ class FrameSink {
 };
 
 struct SourceStats {
-  std::uint64_t captured = 0;
-  std::uint64_t dropped = 0;  // refused by the sink or no free buffer
+  std::uint64_t captured = 0;   // frames offered to the sink, dropped ones included
+  std::uint64_t dropped = 0;    // refused by the sink or no free buffer
+  std::uint64_t over_rate = 0;  // delivered beyond --fps (watched or not), let go at once
 };
 
 // Produces frames on its own thread until stopped.

@@ -126,8 +126,8 @@ std::string status_json(const StatusFigures& f) {
   if (f.have_pipeline) {
     const PipelineStats& p = f.pipeline;
     out += "\"captured\":" + number(p.captured) + ",\"dropped\":" + number(p.dropped) +
-           ",\"encoded\":" + number(p.encoded) + ",\"encode_failed\":" + number(p.encode_failed) +
-           ",\"late\":" + number(p.late) + ",";
+           ",\"over_rate\":" + number(p.over_rate) + ",\"encoded\":" + number(p.encoded) +
+           ",\"encode_failed\":" + number(p.encode_failed) + ",\"late\":" + number(p.late) + ",";
   }
   out += "\"sent\":" + number(f.frames_sent) + ",\"skipped\":" + number(f.frames_skipped) +
          "},\"connections\":" + number(f.connections) + ",\"accepted\":" + number(f.accepted) +
@@ -157,6 +157,9 @@ std::string metrics_text(const StatusFigures& f) {
            number(p.captured));
     metric(out, "camstream_frames_dropped_total", "counter",
            "Captured frames not encoded because every encoder was busy.", number(p.dropped));
+    metric(out, "camstream_frames_over_rate_total", "counter",
+           "Frames the camera delivered beyond the frame rate asked for, let go before encoding.",
+           number(p.over_rate));
     metric(out, "camstream_frames_encoded_total", "counter", "Frames compressed to JPEG.",
            number(p.encoded));
     metric(out, "camstream_frames_encode_failed_total", "counter",

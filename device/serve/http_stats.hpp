@@ -18,7 +18,8 @@ struct PipelineStats {
   int quality = 0;
   int workers = 0;
   std::uint64_t captured = 0;
-  std::uint64_t dropped = 0;  // not encoded: every encoder busy, or no free buffer
+  std::uint64_t dropped = 0;    // not encoded: every encoder busy, or no free buffer
+  std::uint64_t over_rate = 0;  // delivered by the camera beyond --fps, let go before encoding
   std::uint64_t encoded = 0;
   std::uint64_t encode_failed = 0;
   std::uint64_t late = 0;  // encoded, but a newer frame was already published

@@ -204,9 +204,12 @@ class RecordingSink final : public FrameSink {
 };
 
 struct Rig {
-  explicit Rig(CameraSourceOptions o = {}) : state(std::make_shared<FakeState>()) {
+  // fps 0: frames come when a test says so with the timestamps it likes, and no rate limit
+  // lets some of them go.
+  explicit Rig(CameraSourceOptions o = {}, double fps = 0) : state(std::make_shared<FakeState>()) {
     o.reopen_interval = 20ms;
     o.no_signal_fps = 50;
+    o.settings.fps = fps;
     options = o;
   }
   void make() {
@@ -380,6 +383,34 @@ TEST(CameraSource, FailedCapturesAreQueuedAgainUntilTooManyInARow) {
   rig.source->stop();
   EXPECT_GE(rig.source->camera_stats().lost, 1u);
   EXPECT_NE(sink.seen[0].capture_us, 0u) << "no sensor time: the source's clock stands in";
+}
+
+// libcamera's virtual camera runs near 290 fps whatever FrameDurationLimits says.
+TEST(CameraSource, ACameraFasterThanAskedIsHeldToTheRateBeforeEncoding) {
+  Rig rig({}, 30);
+  rig.make();
+  RecordingSink sink;
+  rig.source->start(sink);
+  constexpr int kFrames = 290;  // one second of the fast camera
+  for (int i = 0; i < kFrames; ++i) {
+    const auto t_ns = 5'000'000'000ull + static_cast<std::uint64_t>(i) * 1'000'000'000ull / 290;
+    ASSERT_GE(capture(*rig.state, 1, 2, 3, t_ns), 0) << "frame " << i;
+  }
+  ASSERT_TRUE(rig.state->wait([&] { return rig.state->queued.size() == 4; }));
+  rig.source->stop();
+  ASSERT_GE(sink.seen.size(), 29u);
+  ASSERT_LE(sink.seen.size(), 31u);
+  // Frames let go for the rate take no sequence number: the stream has no gaps to report.
+  for (std::size_t i = 0; i < sink.seen.size(); ++i) {
+    EXPECT_EQ(sink.seen[i].seq, i);
+    if (i > 0) {
+      EXPECT_GE(sink.seen[i].capture_us - sink.seen[i - 1].capture_us, 1'000'000u / 60);
+    }
+  }
+  const SourceStats stats = rig.source->stats();
+  EXPECT_EQ(stats.captured, sink.seen.size());
+  EXPECT_EQ(stats.over_rate, kFrames - sink.seen.size());
+  EXPECT_EQ(stats.dropped, 0u);
 }
 
 TEST(CameraSource, OpenSaysWhyWhenThereIsNoCamera) {
