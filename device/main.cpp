@@ -79,10 +79,11 @@ class PipelineFigures final : public StatsProvider {
   PipelineStats pipeline() const override {
     PipelineStats p;
     p.source = source_.describe();
-    // The size actually streamed, once there is a frame; the size asked for until then.
+    // The size actually streamed, once there is a frame; until then the source's, which for a
+    // camera is the size it chose (not always --size).
     const EncodedFramePtr latest = hub_.latest();
-    p.width = latest ? latest->header.width : opt_.width;
-    p.height = latest ? latest->header.height : opt_.height;
+    p.width = latest ? latest->header.width : source_.width();
+    p.height = latest ? latest->header.height : source_.height();
     p.target_fps = opt_.fps;
     p.quality = opt_.quality;
     p.workers = opt_.workers;

@@ -64,8 +64,8 @@ class CameraSource final : public FrameSource {
   CameraSourceStats camera_stats() const;
 
   // The size frames have: the camera's choice once open, else the size asked for.
-  int width() const;
-  int height() const;
+  int width() const override;
+  int height() const override;
 
  private:
   struct Events;

@@ -50,6 +50,10 @@ class FrameSource {
   virtual void stop() = 0;
   virtual std::string describe() const = 0;
   virtual SourceStats stats() const = 0;
+  // The size of the frames it makes now: a camera's own choice, which may differ from the
+  // size asked for, is known once it is open, before its first frame.
+  virtual int width() const = 0;
+  virtual int height() const = 0;
 };
 
 }  // namespace camstream

@@ -61,6 +61,8 @@ class TestPattern final : public FrameSource {
   void stop() override;
   std::string describe() const override;
   SourceStats stats() const override;
+  int width() const override { return width_; }
+  int height() const override { return height_; }
 
   // Draws frame `seq` into `image` (width x height). Public for tests and benchmarks.
   static void render(Yuv420Image& image, std::uint64_t seq);
