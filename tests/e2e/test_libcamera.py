@@ -509,6 +509,12 @@ def probe():
         code, out, err = run_daemon(cameras.env(LIBCAMERA_LOG_LEVELS="*:DEBUG"), "--list-cameras")
     finally:
         cameras.close()
+    if "Starting camera manager" not in err:
+        # camstreamd did not get as far as libcamera (a loader or sanitizer complaint, say):
+        # that says nothing about the virtual camera, and must not pass for a skip.
+        print("FAIL: camstreamd --list-cameras did not start libcamera (exit %d):\n%s"
+              % (code, "\n".join(err.splitlines()[-20:])))
+        sys.exit(1)
     if not re.search(r"Found (registered|listed) pipeline handler 'virtual'", err):
         skip("%s has no virtual pipeline handler (it came with libcamera 0.4)" % running)
     if (int(m.group(1)), int(m.group(2))) < (0, 5):
