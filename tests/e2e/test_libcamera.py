@@ -440,6 +440,31 @@ class Failures(CameraTest):
                                  "could not allocate its buffers", err)
 
 
+    def test_a_second_daemon_on_the_same_camera_serves_or_says_it_is_in_use(self):
+        first = self.daemon("--source", "libcamera")
+        check_bars(self, snapshot(self, first.port), (640, 480), "first daemon")
+        second = subprocess.Popen([e2e.DAEMON, "--source", "libcamera", "--listen", "127.0.0.1:0",
+                                   "--size", "640x480"], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, env=self.cameras.env())
+        self.addCleanup(lambda: second.poll() is None and second.kill())
+        m = re.match(rb"listening on 127\.0\.0\.1:(\d+)$",
+                     e2e.read_line(second.stdout, timeout=10).strip())
+        if m:
+            # libcamera's virtual camera takes no lock across processes (0.7.1): each process
+            # has a camera of its own, and both must serve it.
+            check_bars(self, snapshot(self, int(m.group(1))), (640, 480), "second daemon")
+            second.send_signal(signal.SIGTERM)
+            _, err = second.communicate(timeout=10)
+            self.assertEqual(second.returncode, 0, err)
+            self.assertEqual(problem_lines(err.decode()), [], err)
+        else:
+            _, err = second.communicate(timeout=10)
+            self.assertEqual(second.returncode, 1, err)
+            self.assertIn(b"is in use by another program", err)
+        check_bars(self, snapshot(self, first.port), (640, 480), "first daemon, afterwards")
+        self.stop_clean(first)
+
+
 class Stopping(CameraTest):
     def test_signals_stop_it_cleanly_while_frames_flow(self):
         for sig in (signal.SIGTERM, signal.SIGINT):
