@@ -85,9 +85,10 @@ def camstreamd_lines(err):
 
 
 def problem_lines(err):
-    """Lines of camstreamd's or libcamera's stderr that report an error or a warning."""
+    """Lines of camstreamd's, libcamera's or a sanitizer's stderr reporting an error or warning."""
     return [l for l in err.splitlines()
-            if re.search(r"^camstreamd: (error|warning):| (ERROR|WARN|FATAL) ", l)]
+            if re.search(r"^camstreamd: (error|warning):| (ERROR|WARN|FATAL) |Sanitizer|"
+                         r"runtime error:", l)]
 
 
 # ---- what the virtual camera draws ------------------------------------------------------------
