@@ -64,7 +64,7 @@ bool split_target(std::string_view target, std::string& path, std::string& query
   const std::size_t q = rest.find('?');
   path = std::string(rest.substr(0, q));
   query = q == std::string_view::npos ? std::string() : std::string(rest.substr(q + 1));
-  if (path.empty()) path = "/";
+  if (path.empty()) path.assign(1, '/');  // not = "/": GCC 12 -O3 warns falsely (PR 105651)
   if (path.front() != '/') return false;
   return true;
 }
@@ -97,7 +97,7 @@ std::optional<ParseResult> parse_request_line(std::string_view line, Request& ou
   if (target == "*") {
     // Only OPTIONS may ask about the server as a whole; it gets 405 from the router.
     if (method != "OPTIONS") return fail(400, "a '*' target with a method other than OPTIONS");
-    out.path = "*";
+    out.path.assign(1, '*');
     out.query.clear();
     return std::nullopt;
   }

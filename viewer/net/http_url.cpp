@@ -61,7 +61,7 @@ std::optional<HttpUrl> parse_http_url(std::string_view text, std::string& error)
   HttpUrl url;
   url.server = *server;
   url.target = path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
-  if (url.target.front() == '?') url.target.insert(0, "/");
+  if (url.target.front() == '?') url.target.insert(url.target.begin(), '/');
   return url;
 }
 
