@@ -41,6 +41,18 @@ std::uint64_t FrameSlot::written(std::uint64_t now_us) {
   return now_us > write_started_us_ ? now_us - write_started_us_ : 0;
 }
 
+ClientFigures FrameSlot::figures(std::string peer, std::string kind, std::uint64_t connected_us,
+                                 std::uint64_t now_us) const {
+  ClientFigures c;
+  c.peer = std::move(peer);
+  c.kind = std::move(kind);
+  c.connected_s = static_cast<double>(now_us - connected_us) / 1e6;
+  c.fps = fps(now_us);
+  c.sent = sent_;
+  c.skipped = skipped_;
+  return c;
+}
+
 void FrameSlot::clear() {
   pending_.reset();
   in_flight_.reset();

@@ -33,6 +33,11 @@ class FrameSlot {
   // Lets go of both frames (the session ends).
   void clear();
 
+  // This client's line in /status: `peer`, `kind` and how long it has been connected, with
+  // the slot's counts.
+  ClientFigures figures(std::string peer, std::string kind, std::uint64_t connected_us,
+                        std::uint64_t now_us) const;
+
   bool in_flight() const { return in_flight_ != nullptr; }
   std::uint64_t sent() const { return sent_; }
   std::uint64_t skipped() const { return skipped_; }

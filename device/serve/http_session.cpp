@@ -129,14 +129,7 @@ void HttpSession::end(const std::string& reason, bool refused) {
 
 std::optional<ClientFigures> HttpSession::client_figures(std::uint64_t now_us) const {
   if (state_ != State::kStreaming) return std::nullopt;
-  ClientFigures c;
-  c.peer = peer_;
-  c.kind = "http";
-  c.connected_s = static_cast<double>(now_us - connected_us_) / 1e6;
-  c.sent = slot_.sent();
-  c.skipped = slot_.skipped();
-  c.fps = slot_.fps(now_us);
-  return c;
+  return slot_.figures(peer_, "http", connected_us_, now_us);
 }
 
 void HttpSession::cancel_request() {

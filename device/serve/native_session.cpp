@@ -181,14 +181,7 @@ void NativeSession::end(const std::string& reason) {
 
 std::optional<ClientFigures> NativeSession::client_figures(std::uint64_t now_us) const {
   if (!streaming_ || closed_) return std::nullopt;
-  ClientFigures c;
-  c.peer = peer_;
-  c.kind = "native";
-  c.connected_s = static_cast<double>(now_us - connected_us_) / 1e6;
-  c.sent = slot_.sent();
-  c.skipped = slot_.skipped();
-  c.fps = slot_.fps(now_us);
-  return c;
+  return slot_.figures(peer_, "native", connected_us_, now_us);
 }
 
 }  // namespace camstream
