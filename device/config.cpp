@@ -8,17 +8,12 @@
 
 #include <sys/stat.h>
 
+#include "shared/text.hpp"
+
 namespace camstream {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
-  while (!s.empty() && blank(s.front()))
-    s.remove_prefix(1);
-  while (!s.empty() && blank(s.back()))
-    s.remove_suffix(1);
-  return s;
-}
+using text::trim;
 
 bool valid_key(std::string_view key) {
   return !key.empty() && key.front() >= 'a' && key.front() <= 'z' &&

@@ -175,7 +175,7 @@ ParseResult parse_daemon_options(const std::vector<std::string>& args,
                  "Log capture, encode and client figures every this many seconds (0 = never)")
       ->check(CLI::Range(0.0, 3600.0));
   app.add_option("--log-level", log_level, "debug, info, warn or error")
-      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+      ->check(CLI::IsMember(log::level_names()))
       ->capture_default_str();
 
   std::string config_path = default_config;
@@ -218,10 +218,7 @@ ParseResult parse_daemon_options(const std::vector<std::string>& args,
     o.controls.emplace_back(c.substr(0, eq), c.substr(eq + 1));
   }
   o.listen = *parse_listen(listen, error);
-  o.log_level = log_level == "debug"   ? log::Level::kDebug
-                : log_level == "warn"  ? log::Level::kWarn
-                : log_level == "error" ? log::Level::kError
-                                       : log::Level::kInfo;
+  o.log_level = log::parse_level(log_level).value_or(log::Level::kInfo);
   return result;
 }
 

@@ -2,6 +2,7 @@
 #include "shared/log.hpp"
 
 #include <atomic>
+#include <iterator>
 #include <mutex>
 #include <string>
 
@@ -28,7 +29,20 @@ std::string_view tag(Level l) {
   return "";
 }
 
+constexpr std::string_view kNames[] = {"debug", "info", "warn", "error"};
+
 }  // namespace
+
+std::vector<std::string> level_names() {
+  return {std::begin(kNames), std::end(kNames)};
+}
+
+std::optional<Level> parse_level(std::string_view name) {
+  for (std::size_t i = 0; i < std::size(kNames); ++i) {
+    if (kNames[i] == name) return static_cast<Level>(i);
+  }
+  return std::nullopt;
+}
 
 void set_level(Level l) {
   g_level.store(l);

@@ -1,11 +1,19 @@
 // log.hpp - minimal leveled logging to stderr, safe to call from any thread.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace camstream::log {
 
 enum class Level { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
+
+// The names --log-level takes, least severe first: debug, info, warn, error.
+std::vector<std::string> level_names();
+// The level of one of those names; nothing for any other text.
+std::optional<Level> parse_level(std::string_view name);
 
 // Lines below this level are not printed. Default kInfo.
 void set_level(Level level);

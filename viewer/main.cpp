@@ -290,7 +290,7 @@ int main(int argc, char** argv) {
                "Read the sequence number drawn in each frame of the test pattern, print it "
                "and fail (exit 3) when it disagrees with the frame's header");
   app.add_option("--log-level", log_level, "debug, info, warn or error")
-      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+      ->check(CLI::IsMember(log::level_names()));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -299,10 +299,7 @@ int main(int argc, char** argv) {
     app.exit(e);
     return kExitUsage;
   }
-  log::set_level(log_level == "debug"   ? log::Level::kDebug
-                 : log_level == "warn"  ? log::Level::kWarn
-                 : log_level == "error" ? log::Level::kError
-                                        : log::Level::kInfo);
+  log::set_level(log::parse_level(log_level).value_or(log::Level::kInfo));
   std::string error;
   if (looks_like_url(target)) {
     opt.url = parse_http_url(target, error);

@@ -46,16 +46,10 @@ struct CameraSource::Session {
   std::vector<std::vector<std::uint8_t>> chroma;
 };
 
-struct CameraSource::Pool {
-  std::mutex mutex;
-  std::vector<std::unique_ptr<Yuv420Image>> free;
-};
-
 CameraSource::CameraSource(std::unique_ptr<CameraDevice> device, CameraSourceOptions options)
     : device_(std::move(device)),
       options_(std::move(options)),
       events_(std::make_shared<Events>()),
-      no_signal_pool_(std::make_shared<Pool>()),
       rate_limit_(options_.settings.fps),
       description_("camera (not open)"),
       width_(options_.settings.width),
@@ -300,30 +294,14 @@ void CameraSource::offer(FrameSink& sink, RawFramePtr frame) {
 void CameraSource::offer_no_signal(FrameSink& sink) {
   if (demand_ != nullptr && !demand_->try_acquire()) return;
   const int w = width(), h = height();
-  std::unique_ptr<Yuv420Image> image;
-  {
-    std::lock_guard lock(no_signal_pool_->mutex);
-    auto& free = no_signal_pool_->free;
-    while (!free.empty() && !image) {
-      image = std::move(free.back());
-      free.pop_back();
-      if (image->width() != w || image->height() != h) image.reset();
-    }
-  }
+  std::unique_ptr<Yuv420Image> image = no_signal_pool_.take(w, h);
   if (!image) {
     image = std::make_unique<Yuv420Image>(w, h);
     render_no_signal(*image);
   }
   captured_.fetch_add(1, std::memory_order_relaxed);
   no_signal_.fetch_add(1, std::memory_order_relaxed);
-  auto raw = std::make_unique<RawFrame>(RawFrame{seq_++, monotonic_us(), image->view()});
-  RawFramePtr frame(raw.release(),
-                    [pool = no_signal_pool_, img = image.release()](const RawFrame* f) {
-                      delete f;
-                      std::lock_guard lock(pool->mutex);
-                      pool->free.emplace_back(img);
-                    });
-  offer(sink, std::move(frame));
+  offer(sink, no_signal_pool_.frame(std::move(image), seq_++, monotonic_us()));
 }
 
 }  // namespace camstream

@@ -13,6 +13,7 @@
 #include "device/capture/demand.hpp"
 #include "device/capture/frame_rate_limit.hpp"
 #include "device/capture/frame_source.hpp"
+#include "device/capture/image_pool.hpp"
 
 namespace camstream {
 
@@ -70,7 +71,6 @@ class CameraSource final : public FrameSource {
  private:
   struct Events;
   struct Session;
-  struct Pool;
 
   bool open_session(std::string& error);
   void close_session(const std::string& why);
@@ -84,8 +84,8 @@ class CameraSource final : public FrameSource {
   Demand* demand_ = nullptr;
   std::shared_ptr<Events> events_;
   std::shared_ptr<Session> session_;  // the running camera; null while there is no signal
-  std::shared_ptr<Pool> no_signal_pool_;
-  std::uint64_t generation_ = 0;  // of session_: events of older sessions are ignored
+  ImagePool no_signal_pool_;          // no-signal pictures, drawn once per size and reused
+  std::uint64_t generation_ = 0;      // of session_: events of older sessions are ignored
   std::uint64_t seq_ = 0;
   FrameRateLimit rate_limit_;  // capture thread only
   int failed_in_a_row_ = 0;

@@ -536,9 +536,9 @@ int list_libcamera_cameras(std::string& out, std::string& error) {
       const bool usable = f == lc::formats::YUV420 || f == lc::formats::NV12;
       out += "    " + f.toString() + (usable ? "" : " (not usable: not YUV 4:2:0)") + ":";
       const auto sizes = sizes_taken(camera, formats, f);
-      if (sizes.empty()) out += " " + formats.range(f).toString();
+      if (sizes.empty()) out.append(" ").append(formats.range(f).toString());
       for (const lc::Size& s : sizes)
-        out += " " + s.toString();
+        out.append(" ").append(s.toString());
       out += "\n";
     }
   }

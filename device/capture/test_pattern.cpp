@@ -162,15 +162,9 @@ void PatternNoise::apply(Yuv420Image& img, std::uint64_t seq, int rows_end) cons
   }
 }
 
-struct TestPattern::Pool {
-  std::mutex mutex;
-  std::vector<std::unique_ptr<Yuv420Image>> free;
-};
-
 TestPattern::TestPattern(int width, int height, double fps, int buffers)
-    : width_(width), height_(height), fps_(fps), pool_(std::make_shared<Pool>()) {
-  for (int i = 0; i < buffers; ++i)
-    pool_->free.push_back(std::make_unique<Yuv420Image>(width, height));
+    : width_(width), height_(height), fps_(fps) {
+  pool_.add(buffers, width, height);
 }
 
 TestPattern::~TestPattern() {
@@ -236,14 +230,7 @@ void TestPattern::run(FrameSink& sink, std::stop_token stop) {
       if (next < now) next = now + period;
     }
 
-    std::unique_ptr<Yuv420Image> image;
-    {
-      std::lock_guard lock(pool_->mutex);
-      if (!pool_->free.empty()) {
-        image = std::move(pool_->free.back());
-        pool_->free.pop_back();
-      }
-    }
+    std::unique_ptr<Yuv420Image> image = pool_.take(width_, height_);
     if (!image) {
       // A snapshot request taken for this frame must wait for the next one.
       if (demand_ != nullptr) demand_->release_request();
@@ -262,13 +249,7 @@ void TestPattern::run(FrameSink& sink, std::stop_token stop) {
     render(*image, seq);
     if (noise_) noise_->apply(*image, seq, seqcode::layout_for(width_, height_).y0);
     captured_.fetch_add(1, std::memory_order_relaxed);
-    auto raw = std::make_unique<RawFrame>(RawFrame{seq++, monotonic_us(), image->view()});
-    // The deleter returns the image to the pool, which outlives the source if it must.
-    RawFramePtr frame(raw.release(), [pool = pool_, img = image.release()](const RawFrame* f) {
-      delete f;
-      std::lock_guard lock(pool->mutex);
-      pool->free.emplace_back(img);
-    });
+    RawFramePtr frame = pool_.frame(std::move(image), seq++, monotonic_us());
     // Unpaced, the encoders set the rate: the next frame is drawn while they work and waits
     // for one of them, so none is drawn only to be refused.
     const bool taken =

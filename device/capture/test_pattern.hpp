@@ -12,6 +12,7 @@
 
 #include "device/capture/demand.hpp"
 #include "device/capture/frame_source.hpp"
+#include "device/capture/image_pool.hpp"
 #include "shared/yuv.hpp"
 
 namespace camstream {
@@ -78,7 +79,6 @@ class TestPattern final : public FrameSource {
   static int bar_left(int width, int i);
 
  private:
-  struct Pool;
   void run(FrameSink& sink, std::stop_token stop);
 
   int width_;
@@ -87,7 +87,7 @@ class TestPattern final : public FrameSource {
   std::unique_ptr<PatternNoise> noise_;
   Demand* demand_ = nullptr;
   std::stop_source stop_source_;
-  std::shared_ptr<Pool> pool_;
+  ImagePool pool_;
   std::thread thread_;
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -4,8 +4,14 @@
 #include <algorithm>
 #include <cctype>
 
+#include "shared/text.hpp"
+
 namespace camstream::http {
 namespace {
+
+using text::iequals;
+using text::lower;
+using text::trim;
 
 bool is_tchar(unsigned char c) {
   if (std::isalnum(c)) return true;
@@ -16,28 +22,6 @@ bool is_tchar(unsigned char c) {
 bool is_token(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(),
                                    [](char c) { return is_tchar(static_cast<unsigned char>(c)); });
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
 }
 
 ParseResult fail(int status, std::string reason) {
@@ -80,7 +64,7 @@ bool split_target(std::string_view target, std::string& path, std::string& query
   const std::size_t q = rest.find('?');
   path = std::string(rest.substr(0, q));
   query = q == std::string_view::npos ? std::string() : std::string(rest.substr(q + 1));
-  if (path.empty()) path = "/";
+  if (path.empty()) path.assign(1, '/');  // not = "/": GCC 12 -O3 warns falsely (PR 105651)
   if (path.front() != '/') return false;
   return true;
 }
@@ -113,7 +97,7 @@ std::optional<ParseResult> parse_request_line(std::string_view line, Request& ou
   if (target == "*") {
     // Only OPTIONS may ask about the server as a whole; it gets 405 from the router.
     if (method != "OPTIONS") return fail(400, "a '*' target with a method other than OPTIONS");
-    out.path = "*";
+    out.path.assign(1, '*');
     out.query.clear();
     return std::nullopt;
   }

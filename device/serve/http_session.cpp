@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "device/serve/http_pages.hpp"
 #include "shared/clock.hpp"
 #include "shared/log.hpp"
 
@@ -86,67 +87,70 @@ std::string frame_fields(const EncodedFrame& f) {
 
 }  // namespace
 
-HttpSession::HttpSession(asio::ip::tcp::socket& socket, HttpSessionOwner& owner,
-                         HttpTimeouts timeouts, std::string peer)
-    : socket_(socket),
-      owner_(owner),
-      timeouts_(timeouts),
+HttpSession::HttpSession(asio::ip::tcp::socket socket, SessionHost& host, std::string peer)
+    : socket_(std::move(socket)),
+      host_(host),
       peer_(std::move(peer)),
-      timer_(socket.get_executor()) {}
+      deadline_(socket_.get_executor()),
+      connected_us_(monotonic_us()) {}
 
-void HttpSession::start(std::string_view first_bytes,
-                        std::chrono::steady_clock::time_point deadline) {
+void HttpSession::start(std::string_view first_bytes, Deadline::Clock::time_point deadline) {
   in_.assign(first_bytes);
   state_ = State::kReading;
   arm_at(deadline, &HttpSession::on_request_timeout);
   on_bytes();
 }
 
-void HttpSession::stop() {
+void HttpSession::close(const std::string&) {
+  if (state_ == State::kEnded) return;
   state_ = State::kEnded;
-  disarm();
+  deadline_.disarm();
   cancel_request();
   watch_.reset();
-  pending_.reset();
-}
-
-void HttpSession::cancel_request() {
-  if (frame_request_ == 0) return;
-  owner_.cancel_frame_request(frame_request_);
-  frame_request_ = 0;
-}
-
-void HttpSession::arm(std::chrono::milliseconds after, void (HttpSession::*on_expiry)()) {
-  arm_at(std::chrono::steady_clock::now() + after, on_expiry);
-}
-
-void HttpSession::arm_at(std::chrono::steady_clock::time_point when,
-                         void (HttpSession::*on_expiry)()) {
-  const std::uint64_t generation = ++timer_generation_;
-  timer_.expires_at(when);
-  timer_.async_wait([this, generation, on_expiry, alive = owner_.keep_alive()](std::error_code e) {
-    if (e || generation != timer_generation_ || state_ == State::kEnded) return;
-    (this->*on_expiry)();
-  });
-}
-
-void HttpSession::disarm() {
-  ++timer_generation_;
-  timer_.cancel();
+  slot_.clear();
+  asio::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
 }
 
 void HttpSession::end(const std::string& reason, bool refused) {
   if (state_ == State::kEnded) return;
-  state_ = State::kEnded;
-  disarm();
-  cancel_request();
-  watch_.reset();
-  owner_.session_ended(reason, refused);
+  close(reason);
+  if (streamed_) {
+    log::info("HTTP client " + peer_ + " left (" + reason + "): " + std::to_string(slot_.sent()) +
+              " frames sent, " + std::to_string(slot_.skipped()) + " skipped");
+  } else if (refused) {
+    log::info("HTTP client " + peer_ + " refused: " + reason);
+  } else {
+    log::debug("HTTP client " + peer_ + " closed: " + reason);
+  }
+  host_.ended(*this, refused);
+}
+
+std::optional<ClientFigures> HttpSession::client_figures(std::uint64_t now_us) const {
+  if (state_ != State::kStreaming) return std::nullopt;
+  return slot_.figures(peer_, "http", connected_us_, now_us);
+}
+
+void HttpSession::cancel_request() {
+  if (frame_request_ == 0) return;
+  host_.cancel_frame_request(frame_request_);
+  frame_request_ = 0;
+}
+
+void HttpSession::arm(std::chrono::milliseconds after, void (HttpSession::*on_expiry)()) {
+  arm_at(Deadline::Clock::now() + after, on_expiry);
+}
+
+void HttpSession::arm_at(Deadline::Clock::time_point when, void (HttpSession::*on_expiry)()) {
+  deadline_.arm_at(when, [self = shared_from_this(), on_expiry] {
+    if (self->state_ != State::kEnded) (self.get()->*on_expiry)();
+  });
 }
 
 void HttpSession::read_more() {
   socket_.async_read_some(
-      asio::buffer(chunk_), [this, alive = owner_.keep_alive()](std::error_code e, std::size_t n) {
+      asio::buffer(chunk_), [this, self = shared_from_this()](std::error_code e, std::size_t n) {
         if (state_ != State::kReading) return;
         if (e) {
           const bool idle = in_.find_first_not_of("\r\n") == std::string::npos;
@@ -174,7 +178,7 @@ void HttpSession::on_bytes() {
 
 void HttpSession::handle(const http::Request& request) {
   ++requests_;
-  disarm();
+  deadline_.disarm();
   head_only_ = request.method == "HEAD";
   keep_alive_ = request.keep_alive();
 
@@ -211,25 +215,25 @@ void HttpSession::handle(const http::Request& request) {
   }
   switch (route) {
     case Route::kIndex:
-      return send_text(200, "text/html; charset=utf-8", index_html(owner_.figures()), head_only_,
+      return send_text(200, "text/html; charset=utf-8", index_html(host_.figures()), head_only_,
                        keep_alive_);
     case Route::kStatus:
-      return send_text(200, "application/json", status_json(owner_.figures()), head_only_,
+      return send_text(200, "application/json", status_json(host_.figures()), head_only_,
                        keep_alive_);
     case Route::kMetrics:
       return send_text(200, "text/plain; version=0.0.4; charset=utf-8",
-                       metrics_text(owner_.figures()), head_only_, keep_alive_);
+                       metrics_text(host_.figures()), head_only_, keep_alive_);
     case Route::kSnapshot: {
       // While someone streams, the newest frame is current; otherwise the source may be idle
       // and the last frame old, so the snapshot asks for a fresh one.
-      const EncodedFramePtr latest = owner_.latest_frame();
-      if (latest && owner_.frames_flowing()) return send_snapshot(latest);
+      const EncodedFramePtr latest = host_.latest_frame();
+      if (latest && host_.frames_flowing()) return send_snapshot(latest);
       state_ = State::kAwaitingFrame;
       awaiting_after_seq_ = latest ? latest->header.seq : 0;
-      arm(timeouts_.request, &HttpSession::on_frame_timeout);
+      arm(host_.limits().handshake_timeout, &HttpSession::on_frame_timeout);
       const std::uint64_t token = ++snapshot_token_;
-      frame_request_ = owner_.request_frame(
-          [this, token, alive = owner_.keep_alive()](const EncodedFramePtr& frame) {
+      frame_request_ = host_.request_frame(
+          [this, token, self = shared_from_this()](const EncodedFramePtr& frame) {
             on_requested_frame(token, frame);
           });
       return;
@@ -251,12 +255,12 @@ void HttpSession::send_text(int status, std::string_view type, std::string body,
 
 void HttpSession::write_response() {
   state_ = State::kWriting;
-  arm(timeouts_.write, &HttpSession::on_write_timeout);
+  arm(host_.limits().write_timeout, &HttpSession::on_write_timeout);
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_out_), asio::buffer(body_out_)};
   asio::async_write(socket_, buffers,
-                    [this, alive = owner_.keep_alive()](std::error_code e, std::size_t) {
+                    [this, self = shared_from_this()](std::error_code e, std::size_t) {
                       if (state_ != State::kWriting) return;
-                      disarm();
+                      deadline_.disarm();
                       if (e) return end("left before the response was sent", false);
                       after_response();
                     });
@@ -281,7 +285,7 @@ void HttpSession::send_error(int status, const std::string& detail) {
 void HttpSession::on_requested_frame(std::uint64_t token, const EncodedFramePtr& frame) {
   if (state_ != State::kAwaitingFrame || token != snapshot_token_) return;
   frame_request_ = 0;
-  disarm();
+  deadline_.disarm();
   if (!frame) {
     keep_alive_ = false;
     return send_error(503, "the camera is stopping");
@@ -294,13 +298,13 @@ void HttpSession::send_snapshot(const EncodedFramePtr& frame) {
   head_out_ = response_head(200, "image/jpeg", static_cast<long long>(frame->header.jpeg_size),
                             keep_alive_, frame_fields(*frame));
   state_ = State::kWriting;
-  arm(timeouts_.write, &HttpSession::on_write_timeout);
+  arm(host_.limits().write_timeout, &HttpSession::on_write_timeout);
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head_out_), asio::const_buffer()};
   if (!head_only_) buffers[1] = asio::buffer(frame->jpeg().data(), frame->jpeg().size());
   asio::async_write(socket_, buffers,
-                    [this, alive = owner_.keep_alive()](std::error_code e, std::size_t) {
+                    [this, self = shared_from_this()](std::error_code e, std::size_t) {
                       if (state_ != State::kWriting) return;
-                      disarm();
+                      deadline_.disarm();
                       body_frame_.reset();
                       if (e) return end("left before the snapshot was sent", false);
                       after_response();
@@ -316,17 +320,17 @@ void HttpSession::after_response() {
     asio::error_code ignored;
     socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
     state_ = State::kDraining;
-    arm(timeouts_.request, &HttpSession::on_drain_timeout);
+    arm(host_.limits().handshake_timeout, &HttpSession::on_drain_timeout);
     return drain();
   }
   state_ = State::kReading;
-  arm(timeouts_.request, &HttpSession::on_request_timeout);
+  arm(host_.limits().handshake_timeout, &HttpSession::on_request_timeout);
   on_bytes();  // a pipelined request may already be here
 }
 
 void HttpSession::drain() {
   socket_.async_read_some(asio::buffer(chunk_),
-                          [this, alive = owner_.keep_alive()](std::error_code e, std::size_t) {
+                          [this, self = shared_from_this()](std::error_code e, std::size_t) {
                             if (state_ != State::kDraining) return;
                             if (e)
                               return end(end_reason_.empty() ? "done" : end_reason_, end_refused_);
@@ -345,16 +349,16 @@ void HttpSession::start_stream() {
   log::info("HTTP client " + peer_ + " streaming");
   state_ = State::kStreaming;
   streamed_ = true;
-  watch_ = owner_.watch();
-  rate_ = RateMeter(monotonic_us(), 0);
-  pending_ = owner_.latest_frame();  // a new viewer gets the current picture at once
-  part_in_flight_ = true;
-  arm(timeouts_.write, &HttpSession::on_write_timeout);
+  watch_ = host_.watch();
+  // A new viewer gets the current picture at once, after the head.
+  slot_.begin(monotonic_us(), host_.latest_frame());
+  stream_head_in_flight_ = true;
+  arm(host_.limits().write_timeout, &HttpSession::on_write_timeout);
   asio::async_write(socket_, asio::buffer(head_out_),
-                    [this, alive = owner_.keep_alive()](std::error_code e, std::size_t) {
+                    [this, self = shared_from_this()](std::error_code e, std::size_t) {
                       if (state_ != State::kStreaming) return;
-                      disarm();
-                      part_in_flight_ = false;
+                      deadline_.disarm();
+                      stream_head_in_flight_ = false;
                       if (e) return end("disconnected", false);
                       write_next_part();
                     });
@@ -365,7 +369,7 @@ void HttpSession::watch_stream() {
   // The client has nothing more to say; reading only notices when it leaves. What it sends
   // anyway is read into the same small buffer and dropped.
   socket_.async_read_some(asio::buffer(chunk_),
-                          [this, alive = owner_.keep_alive()](std::error_code e, std::size_t) {
+                          [this, self = shared_from_this()](std::error_code e, std::size_t) {
                             if (state_ != State::kStreaming) return;
                             if (e) return end("disconnected", false);
                             watch_stream();
@@ -378,26 +382,20 @@ void HttpSession::deliver(const EncodedFramePtr& frame) {
     // Someone else's stream may bring a new frame before the requested one comes.
     if (frame->header.seq <= awaiting_after_seq_) return;
     cancel_request();
-    disarm();
+    deadline_.disarm();
     return send_snapshot(frame);
   }
   if (state_ != State::kStreaming) return;
-  const std::uint64_t seq = frame->header.seq;
-  if (sent_any_ && seq <= last_seq_sent_) return;
-  if (body_frame_ && seq <= body_frame_->header.seq) return;
-  if (pending_ && seq <= pending_->header.seq) return;
-  if (pending_) {
-    ++frames_skipped_;
-    owner_.count_frame(true);
-  }
-  pending_ = frame;
+  const FrameSlot::Offer offered = slot_.offer(frame);
+  if (offered == FrameSlot::Offer::kIgnored) return;
+  if (offered == FrameSlot::Offer::kReplaced) host_.frame_skipped();
   write_next_part();
 }
 
 void HttpSession::write_next_part() {
-  if (part_in_flight_ || state_ != State::kStreaming || !pending_) return;
-  body_frame_ = std::move(pending_);
-  pending_.reset();
+  if (stream_head_in_flight_ || state_ != State::kStreaming) return;
+  body_frame_ = slot_.take(monotonic_us());
+  if (!body_frame_) return;
   const EncodedFrame& f = *body_frame_;
   head_out_ = "--" + std::string(kBoundary) + "\r\nContent-Type: image/jpeg\r\nContent-Length: " +
               std::to_string(f.header.jpeg_size) + "\r\n" + frame_fields(f) + "\r\n";
@@ -405,20 +403,14 @@ void HttpSession::write_next_part() {
   const std::array<asio::const_buffer, 3> buffers{asio::buffer(head_out_),
                                                   asio::buffer(f.jpeg().data(), f.jpeg().size()),
                                                   asio::buffer(kCrlf.data(), kCrlf.size())};
-  part_in_flight_ = true;
-  arm(timeouts_.write, &HttpSession::on_write_timeout);
+  arm(host_.limits().write_timeout, &HttpSession::on_write_timeout);
   asio::async_write(socket_, buffers,
-                    [this, alive = owner_.keep_alive()](std::error_code e, std::size_t) {
+                    [this, self = shared_from_this()](std::error_code e, std::size_t) {
                       if (state_ != State::kStreaming) return;
-                      disarm();
-                      part_in_flight_ = false;
+                      deadline_.disarm();
                       if (e) return end("disconnected", false);
-                      last_seq_sent_ = body_frame_->header.seq;
-                      sent_any_ = true;
                       body_frame_.reset();
-                      ++frames_sent_;
-                      rate_.update(monotonic_us(), frames_sent_);
-                      owner_.count_frame(false);
+                      host_.frame_sent(slot_.written(monotonic_us()));
                       write_next_part();
                     });
 }
@@ -431,7 +423,7 @@ void HttpSession::on_request_timeout() {
     return end(requests_ ? "idle keep-alive connection closed" : "said nothing in time", false);
   }
   send_error(408, "the request head did not arrive within " +
-                      std::to_string(timeouts_.request.count()) + " ms");
+                      std::to_string(host_.limits().handshake_timeout.count()) + " ms");
 }
 
 void HttpSession::on_frame_timeout() {
@@ -442,8 +434,8 @@ void HttpSession::on_frame_timeout() {
 }
 
 void HttpSession::on_write_timeout() {
-  end("stalled: a response took longer than " + std::to_string(timeouts_.write.count() / 1000) +
-          " s to send",
+  end("stalled: a response took longer than " +
+          std::to_string(host_.limits().write_timeout.count() / 1000) + " s to send",
       false);
 }
 

@@ -1,16 +1,23 @@
-// server.cpp - listening, accepting and fanning frames out to the connections.
+// server.cpp - listening, accepting, keeping the sessions and fanning frames out to them.
 #include "device/serve/server.hpp"
 
 #include <string>
 
 #include "device/serve/connection.hpp"
 #include "device/serve/hub.hpp"
+#include "shared/clock.hpp"
 #include "shared/log.hpp"
 
 namespace camstream {
 
 Server::Server(asio::io_context& io, Hub& hub, ServerLimits limits)
-    : io_(io), hub_(hub), limits_(limits), acceptor_(io) {}
+    : io_(io),
+      hub_(hub),
+      limits_(limits),
+      acceptor_(io),
+      started_us_(monotonic_us()),
+      captured_rate_(started_us_, 0),
+      sent_rate_(started_us_, 0) {}
 
 Server::~Server() {
   stop();
@@ -62,11 +69,10 @@ void Server::stop() {
   stopped_ = true;
   asio::error_code ec;
   acceptor_.close(ec);
-  // close() removes each connection from the set, so walk a copy.
-  const auto connections = connections_;
-  for (const auto& c : connections)
-    c->close("server stopping");
-  connections_.clear();
+  // A session closed from outside does not call ended(), so the map stays as it is here.
+  for (const auto& [key, session] : sessions_)
+    session->close("server stopping");
+  sessions_.clear();
 }
 
 void Server::accept() {
@@ -75,36 +81,112 @@ void Server::accept() {
     if (ec) {
       // Out of file descriptors and the like: say so, keep serving those we have.
       log::warn(std::string("accept failed: ") + ec.message());
-    } else if (connections_.size() >= static_cast<std::size_t>(limits_.max_clients)) {
+    } else if (sessions_.size() >= static_cast<std::size_t>(limits_.max_clients)) {
       ++stats_.rejected;
-      log::warn("refusing a client: already " + std::to_string(connections_.size()) +
+      log::warn("refusing a client: already " + std::to_string(sessions_.size()) +
                 " clients, the limit");
       asio::error_code ignored;
       socket.close(ignored);
     } else {
       ++stats_.accepted;
-      auto c = std::make_shared<Connection>(std::move(socket), *this);
-      connections_.insert(c);
-      c->start(hub_.latest_fresh());
+      auto c = std::make_shared<Connection>(std::move(socket), static_cast<SessionHost&>(*this));
+      sessions_.emplace(c.get(), c);
+      c->start();
     }
     accept();
   });
 }
 
-void Server::remove(const std::shared_ptr<Connection>& c) {
-  connections_.erase(c);
-}
-
 void Server::deliver(const EncodedFramePtr& frame) {
   if (stopped_) return;
-  for (const auto& c : connections_)
-    c->deliver(frame);
+  delivering_ = true;
+  for (const auto& [key, session] : sessions_)
+    session->deliver(frame);
+  delivering_ = false;
+  for (const Session* s : ended_)
+    sessions_.erase(s);
+  ended_.clear();
 }
 
 ServerStats Server::stats() const {
   ServerStats s = stats_;
-  s.clients = connections_.size();
+  s.clients = sessions_.size();
   return s;
+}
+
+Figures Server::figures() {
+  Figures f;
+  const std::uint64_t now = monotonic_us();
+  f.taken_us = now;
+  f.uptime_s = static_cast<double>(now - started_us_) / 1e6;
+  if (pipeline_ != nullptr) {
+    f.have_pipeline = true;
+    f.pipeline = pipeline_->pipeline_figures();
+    captured_rate_.update(now, f.pipeline.captured);
+    f.captured_fps = captured_rate_.rate(now, f.pipeline.captured);
+  }
+  ServerFigures& s = f.server;
+  s.accepted = stats_.accepted;
+  s.refused = stats_.rejected;
+  s.frames_sent = stats_.frames_sent;
+  s.frames_skipped = stats_.frames_skipped;
+  s.connections = sessions_.size();
+  for (const auto& [key, session] : sessions_) {
+    if (auto client = session->client_figures(now)) s.clients.push_back(std::move(*client));
+  }
+  s.send = send_times_.snapshot();
+  sent_rate_.update(now, s.frames_sent);
+  f.sent_fps = sent_rate_.rate(now, s.frames_sent);
+  return f;
+}
+
+EncodedFramePtr Server::latest_frame() {
+  return hub_.latest_fresh();
+}
+
+Demand::Watch Server::watch() {
+  return Demand::Watch(hub_.demand());
+}
+
+bool Server::frames_flowing() {
+  return hub_.demand().watchers() > 0;
+}
+
+std::uint64_t Server::request_frame(std::function<void(const EncodedFramePtr&)> done) {
+  // The hub answers on an encoder thread: hand the frame over to this loop.
+  return hub_.request_next([this, done = std::move(done)](const EncodedFramePtr& frame) {
+    asio::post(io_, [done, frame] { done(frame); });
+  });
+}
+
+void Server::cancel_frame_request(std::uint64_t id) {
+  hub_.cancel_next(id);
+}
+
+void Server::frame_sent(std::uint64_t write_us) {
+  ++stats_.frames_sent;
+  send_times_.record(write_us);
+}
+
+void Server::frame_skipped() {
+  ++stats_.frames_skipped;
+}
+
+void Server::hand_over(const Session& from, std::shared_ptr<Session> to) {
+  if (stopped_) return;
+  sessions_.erase(&from);
+  const Session* key = to.get();
+  sessions_.emplace(key, std::move(to));
+}
+
+void Server::ended(const Session& session, bool refused) {
+  if (refused) ++stats_.rejected;
+  if (stopped_) return;
+  if (delivering_) {
+    ended_.push_back(&session);
+  } else {
+    sessions_.erase(&session);
+  }
 }
 
 }  // namespace camstream

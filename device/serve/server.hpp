@@ -3,44 +3,38 @@
 
 #include <cstdint>
 #include <memory>
-#include <set>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include <asio.hpp>
 
 #include "device/encode/encoded_frame.hpp"
 #include "device/encode/stage_times.hpp"
-#include "device/serve/http_stats.hpp"
+#include "device/figures.hpp"
+#include "device/serve/session.hpp"
 #include "shared/address.hpp"
 
 namespace camstream {
 
 class Hub;
-class Connection;
 
-struct ServerLimits {
-  // A new connection must say which protocol it speaks within this time.
-  std::chrono::milliseconds handshake_timeout{5000};
-  // A client whose socket takes one frame for longer than this is disconnected: it holds a
-  // frame in memory and is not watching anything live anyway.
-  std::chrono::milliseconds write_timeout{30000};
-  int max_clients = 256;
-};
-
+// The server's own counters (its part of the figures).
 struct ServerStats {
   std::uint64_t accepted = 0;
-  std::uint64_t rejected = 0;     // garbage, wrong version, too many clients
+  std::uint64_t rejected = 0;     // garbage, wrong version, bad request, too many clients
   std::uint64_t frames_sent = 0;  // over all clients
   std::uint64_t frames_skipped = 0;
-  std::size_t clients = 0;
+  std::size_t clients = 0;  // open connections of any kind
 };
 
-// Everything here runs on the io_context's one thread, deliver() included: the hub's
-// listener posts frames to it.
-class Server {
+// Accepts connections, keeps their sessions and fans each published frame out to them.
+// Everything here runs on the io_context's one thread, deliver() included: the hub's listener
+// posts frames to it.
+class Server final : private SessionHost {
  public:
   Server(asio::io_context& io, Hub& hub, ServerLimits limits = {});
-  ~Server();
+  ~Server() override;
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
@@ -52,30 +46,47 @@ class Server {
   // Stops accepting and closes every client.
   void stop();
 
-  // Hands the newest frame to every streaming client.
+  // Hands the newest frame to every session.
   void deliver(const EncodedFramePtr& frame);
 
   ServerStats stats() const;
-  // Per frame and client: a frame write's start to its completion (the socket took it all).
-  const StageTimes& send_times() const { return send_times_; }
-  // The pipeline's figures for HTTP /status and /metrics; `provider` must stay valid while
-  // the event loop runs.
-  void set_stats_provider(const StatsProvider* provider) { figures_.provider = provider; }
+  // The pipeline's part of the figures; `source` must stay valid while the event loop runs.
+  // Without one, the figures leave the pipeline out.
+  void set_pipeline_figures(const PipelineFiguresSource* source) { pipeline_ = source; }
+  // Every figure at this moment: what /status, /metrics and the --stats log line report.
+  Figures figures() override;
 
  private:
-  friend class Connection;
   void accept();
-  void remove(const std::shared_ptr<Connection>& c);
+
+  // SessionHost
+  const ServerLimits& limits() const override { return limits_; }
+  EncodedFramePtr latest_frame() override;
+  Demand::Watch watch() override;
+  bool frames_flowing() override;
+  std::uint64_t request_frame(std::function<void(const EncodedFramePtr&)> done) override;
+  void cancel_frame_request(std::uint64_t id) override;
+  void frame_sent(std::uint64_t write_us) override;
+  void frame_skipped() override;
+  void hand_over(const Session& from, std::shared_ptr<Session> to) override;
+  void ended(const Session& session, bool refused) override;
 
   asio::io_context& io_;
   Hub& hub_;
-  ServerLimits limits_;
+  const ServerLimits limits_;
   asio::ip::tcp::acceptor acceptor_;
-  std::set<std::shared_ptr<Connection>> connections_;
+  std::unordered_map<const Session*, std::shared_ptr<Session>> sessions_;
+  bool delivering_ = false;            // sessions_ must not change under deliver()'s loop
+  std::vector<const Session*> ended_;  // sessions that ended during deliver()
   bool stopped_ = false;
+
+  // The figures: the pipeline's from outside, the rest counted here.
+  const PipelineFiguresSource* pipeline_ = nullptr;
   ServerStats stats_;
   StageTimes send_times_;
-  ServerFiguresState figures_;
+  std::uint64_t started_us_;
+  RateMeter captured_rate_;
+  RateMeter sent_rate_;
 };
 
 }  // namespace camstream

@@ -358,8 +358,12 @@ TEST(FrameDecoder, CountsFailuresAndKeepsGoing) {
   const auto encoded = make_encoded_frame(12, 320, 240);
   ReceivedFrame good;
   good.header = encoded->header;
-  good.payload.assign(encoded->prefix.begin() + proto::kMessageHeaderSize, encoded->prefix.end());
-  good.payload.insert(good.payload.end(), encoded->jpeg().begin(), encoded->jpeg().end());
+  // The frame message's payload: the frame header (after the message header), then the JPEG.
+  const std::span<const std::uint8_t> prefix(encoded->prefix);
+  good.payload.resize(proto::kFrameHeaderSize + encoded->jpeg().size());
+  std::copy(prefix.begin() + proto::kMessageHeaderSize, prefix.end(), good.payload.begin());
+  std::copy(encoded->jpeg().begin(), encoded->jpeg().end(),
+            good.payload.begin() + proto::kFrameHeaderSize);
   good.jpeg_offset = proto::kFrameHeaderSize;
 
   ReceivedFrame bad = good;

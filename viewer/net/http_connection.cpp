@@ -2,6 +2,7 @@
 #include "viewer/net/http_connection.hpp"
 
 #include "shared/clock.hpp"
+#include "shared/version.hpp"
 
 namespace camstream {
 
@@ -19,9 +20,10 @@ void HttpViewerConnection::on_connected() {
   // Host carries the port only when it is not the default, as browsers send it.
   const HostPort& s = url_.server;
   std::string host = s.host.find(':') != std::string::npos ? "[" + s.host + "]" : s.host;
-  if (s.port != 80) host += ":" + std::to_string(s.port);
-  request_ = "GET " + url_.target + " HTTP/1.1\r\nHost: " + host +
-             "\r\nUser-Agent: camview/0.1\r\nAccept: multipart/x-mixed-replace, image/jpeg, "
+  if (s.port != 80) host.append(":").append(std::to_string(s.port));
+  request_ = "GET " + url_.target + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: camview/" +
+             std::string(kVersion) +
+             "\r\nAccept: multipart/x-mixed-replace, image/jpeg, "
              "*/*;q=0.1\r\nConnection: close\r\n\r\n";
   asio::async_write(socket_, asio::buffer(request_), [this](std::error_code e, std::size_t) {
     if (e && !done()) fail("lost " + name() + " while sending the request: " + e.message());

@@ -6,23 +6,13 @@
 #include <cctype>
 #include <string_view>
 
+#include "shared/text.hpp"
+
 namespace camstream {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
+using text::lower;
+using text::trim;
 
 // Decimal digits only, at most `max`; nothing on anything else.
 std::optional<std::uint64_t> parse_decimal(std::string_view s, std::uint64_t max) {

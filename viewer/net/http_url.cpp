@@ -4,17 +4,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include "shared/text.hpp"
+
 namespace camstream {
-namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-}  // namespace
+using text::lower;
 
 bool looks_like_url(std::string_view text) {
   return text.find("://") != std::string_view::npos;
@@ -68,7 +61,7 @@ std::optional<HttpUrl> parse_http_url(std::string_view text, std::string& error)
   HttpUrl url;
   url.server = *server;
   url.target = path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
-  if (url.target.front() == '?') url.target.insert(0, "/");
+  if (url.target.front() == '?') url.target.insert(url.target.begin(), '/');
   return url;
 }
 

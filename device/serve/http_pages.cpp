@@ -1,6 +1,7 @@
-// http_stats.cpp - rate measurement and the /status, /metrics and / renderings.
-#include "device/serve/http_stats.hpp"
+// http_pages.cpp - the /status, /metrics and / renderings of the figures.
+#include "device/serve/http_pages.hpp"
 
+#include <array>
 #include <cstdio>
 #include <utility>
 
@@ -82,41 +83,41 @@ void metric(std::string& out, const char* name, const char* type, const char* he
          name + " " + value + "\n";
 }
 
+// A stage's figures over the whole run, as /status and /metrics give them.
+struct Stage {
+  const char* name;
+  std::uint64_t count;
+  double total_s;
+  double p50_ms;
+  double p99_ms;
+};
+
+std::array<Stage, 3> stages_of(const Figures& f) {
+  const auto stage = [](const char* name, const StageTimes::Snapshot& t) {
+    return Stage{name, t.count, static_cast<double>(t.total_us) / 1e6, t.percentile_ms(0.5),
+                 t.percentile_ms(0.99)};
+  };
+  return {stage("queue", f.pipeline.queue), stage("encode", f.pipeline.encode),
+          stage("send", f.server.send)};
+}
+
 }  // namespace
 
-RateMeter::RateMeter(std::uint64_t now_us, std::uint64_t total)
-    : start_us_(now_us), start_total_(total) {}
-
-void RateMeter::update(std::uint64_t now_us, std::uint64_t total) {
-  if (now_us < start_us_ + kWindowUs) return;
-  last_rate_ = rate(now_us, total);
-  have_last_ = true;
-  start_us_ = now_us;
-  start_total_ = total;
-}
-
-double RateMeter::rate(std::uint64_t now_us, std::uint64_t total) const {
-  const std::uint64_t elapsed = now_us > start_us_ ? now_us - start_us_ : 0;
-  if ((elapsed >= kWindowUs || !have_last_) && elapsed > 0 && total >= start_total_) {
-    return static_cast<double>(total - start_total_) * 1e6 / static_cast<double>(elapsed);
-  }
-  return have_last_ ? last_rate_ : 0.0;
-}
-
-std::string status_json(const StatusFigures& f) {
+std::string status_json(const Figures& f) {
   std::string out = "{";
+  const ServerFigures& s = f.server;
   if (f.have_pipeline) {
-    const PipelineStats& p = f.pipeline;
+    const PipelineFigures& p = f.pipeline;
     out += "\"source\":" + json_string(p.source) + ",\"width\":" + std::to_string(p.width) +
            ",\"height\":" + std::to_string(p.height) + ",\"target_fps\":" + number(p.target_fps) +
            ",\"quality\":" + std::to_string(p.quality) +
            ",\"workers\":" + std::to_string(p.workers) + ",\"stages\":{";
-    const std::pair<const char*, const PipelineStats::Stage*> stages[] = {
-        {"queue", &p.queue}, {"encode", &p.encode}, {"send", &p.send}};
-    for (const auto& [name, st] : stages) {
-      out += std::string(name == stages[0].first ? "" : ",") + "\"" + name +
-             "\":{\"count\":" + number(st->count) + ",\"p50_ms\":" + number(st->p50_ms) +
-             ",\"p99_ms\":" + number(st->p99_ms) + "}";
+    bool first_stage = true;
+    for (const Stage& st : stages_of(f)) {
+      out += std::string(first_stage ? "" : ",") + "\"" + st.name +
+             "\":{\"count\":" + number(st.count) + ",\"p50_ms\":" + number(st.p50_ms) +
+             ",\"p99_ms\":" + number(st.p99_ms) + "}";
+      first_stage = false;
     }
     out += "},";
   }
@@ -124,16 +125,16 @@ std::string status_json(const StatusFigures& f) {
          (f.have_pipeline ? number(f.captured_fps) : std::string("null")) +
          ",\"sent\":" + number(f.sent_fps) + "},\"frames\":{";
   if (f.have_pipeline) {
-    const PipelineStats& p = f.pipeline;
+    const PipelineFigures& p = f.pipeline;
     out += "\"captured\":" + number(p.captured) + ",\"dropped\":" + number(p.dropped) +
            ",\"over_rate\":" + number(p.over_rate) + ",\"encoded\":" + number(p.encoded) +
            ",\"encode_failed\":" + number(p.encode_failed) + ",\"late\":" + number(p.late) + ",";
   }
-  out += "\"sent\":" + number(f.frames_sent) + ",\"skipped\":" + number(f.frames_skipped) +
-         "},\"connections\":" + number(f.connections) + ",\"accepted\":" + number(f.accepted) +
-         ",\"refused\":" + number(f.refused) + ",\"clients\":[";
+  out += "\"sent\":" + number(s.frames_sent) + ",\"skipped\":" + number(s.frames_skipped) +
+         "},\"connections\":" + number(s.connections) + ",\"accepted\":" + number(s.accepted) +
+         ",\"refused\":" + number(s.refused) + ",\"clients\":[";
   bool first = true;
-  for (const ClientFigures& c : f.clients) {
+  for (const ClientFigures& c : s.clients) {
     if (!first) out += ",";
     first = false;
     out += "{\"peer\":" + json_string(c.peer) + ",\"kind\":" + json_string(c.kind) +
@@ -144,10 +145,11 @@ std::string status_json(const StatusFigures& f) {
   return out;
 }
 
-std::string metrics_text(const StatusFigures& f) {
+std::string metrics_text(const Figures& f) {
   std::string out;
+  const ServerFigures& s = f.server;
   if (f.have_pipeline) {
-    const PipelineStats& p = f.pipeline;
+    const PipelineFigures& p = f.pipeline;
     out +=
         "# HELP camstream_info The source being served; the value is always 1.\n"
         "# TYPE camstream_info gauge\ncamstream_info{source=\"" +
@@ -172,48 +174,46 @@ std::string metrics_text(const StatusFigures& f) {
            number(f.captured_fps));
     out +=
         "# HELP camstream_stage_seconds Time per frame in a pipeline stage since the start: "
-        "queue (waiting for an encoder), encode, send (one native frame write, per client).\n"
+        "queue (waiting for an encoder), encode, send (one frame write, per client).\n"
         "# TYPE camstream_stage_seconds summary\n";
-    const std::pair<const char*, const PipelineStats::Stage*> stages[] = {
-        {"queue", &p.queue}, {"encode", &p.encode}, {"send", &p.send}};
     // Microsecond resolution: number() keeps only milliseconds.
     const auto secs = [](double v) {
       char buf[32];
       std::snprintf(buf, sizeof buf, "%.6f", v);
       return std::string(buf);
     };
-    for (const auto& [name, st] : stages) {
-      const std::string label = std::string("stage=\"") + name + "\"";
-      out += "camstream_stage_seconds{" + label + ",quantile=\"0.5\"} " + secs(st->p50_ms / 1000) +
+    for (const Stage& st : stages_of(f)) {
+      const std::string label = std::string("stage=\"") + st.name + "\"";
+      out += "camstream_stage_seconds{" + label + ",quantile=\"0.5\"} " + secs(st.p50_ms / 1000) +
              "\n";
-      out += "camstream_stage_seconds{" + label + ",quantile=\"0.99\"} " + secs(st->p99_ms / 1000) +
+      out += "camstream_stage_seconds{" + label + ",quantile=\"0.99\"} " + secs(st.p99_ms / 1000) +
              "\n";
-      out += "camstream_stage_seconds_sum{" + label + "} " + secs(st->total_s) + "\n";
-      out += "camstream_stage_seconds_count{" + label + "} " + number(st->count) + "\n";
+      out += "camstream_stage_seconds_sum{" + label + "} " + secs(st.total_s) + "\n";
+      out += "camstream_stage_seconds_count{" + label + "} " + number(st.count) + "\n";
     }
   }
   metric(out, "camstream_sent_fps", "gauge", "Frames sent per second over all clients, recently.",
          number(f.sent_fps));
   metric(out, "camstream_frames_sent_total", "counter", "Frames sent over all clients.",
-         number(f.frames_sent));
+         number(s.frames_sent));
   metric(out, "camstream_frames_skipped_total", "counter",
          "Frames a slow client skipped because a newer one replaced them.",
-         number(f.frames_skipped));
+         number(s.frames_skipped));
   metric(out, "camstream_clients", "gauge", "Clients receiving a stream.",
-         number(static_cast<std::uint64_t>(f.clients.size())));
+         number(static_cast<std::uint64_t>(s.clients.size())));
   metric(out, "camstream_connections", "gauge", "Open connections of any kind.",
-         number(f.connections));
+         number(s.connections));
   metric(out, "camstream_connections_accepted_total", "counter", "Connections accepted.",
-         number(f.accepted));
+         number(s.accepted));
   metric(out, "camstream_connections_refused_total", "counter",
          "Connections refused: not a protocol spoken here, a bad request, or over the limit.",
-         number(f.refused));
+         number(s.refused));
   metric(out, "camstream_uptime_seconds", "gauge", "Seconds since the server started.",
          number(f.uptime_s));
   return out;
 }
 
-std::string index_html(const StatusFigures& f) {
+std::string index_html(const Figures& f) {
   const std::string title =
       f.have_pipeline ? "camstream - " + html_text(f.pipeline.source) : std::string("camstream");
   // The figures are filled in on the server too, so the page says something without script.
@@ -231,8 +231,8 @@ p{margin:.5em 1em}a{color:#9cf}
 <img id="stream" src="/stream" alt="live stream">
 <p id="figures">)" +
          (f.have_pipeline ? html_text(f.pipeline.source) + " &middot; " : std::string()) +
-         number(f.captured_fps) + " fps captured &middot; " + std::to_string(f.clients.size()) +
-         " clients" +
+         number(f.captured_fps) + " fps captured &middot; " +
+         std::to_string(f.server.clients.size()) + " clients" +
          R"(</p>
 <p><a href="/snapshot">snapshot</a> &middot; <a href="/status">status</a> &middot; <a href="/metrics">metrics</a></p>
 <script>

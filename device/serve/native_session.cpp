@@ -1,0 +1,187 @@
+// native_session.cpp - a native client's life: hello, stream frames, answer pings, close.
+#include "device/serve/native_session.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "shared/clock.hpp"
+#include "shared/log.hpp"
+
+namespace camstream {
+
+NativeSession::NativeSession(asio::ip::tcp::socket socket, SessionHost& host, std::string peer)
+    : socket_(std::move(socket)),
+      host_(host),
+      deadline_(socket_.get_executor()),
+      peer_(std::move(peer)),
+      connected_us_(monotonic_us()) {}
+
+void NativeSession::start(std::string_view first, Deadline::Clock::time_point deadline) {
+  const std::size_t n = std::min(first.size(), hello_.size());
+  std::memcpy(hello_.data(), first.data(), n);
+  auto self = shared_from_this();
+  deadline_.arm_at(deadline, [self] { self->end("said nothing recognisable in time"); });
+  asio::async_read(socket_, asio::buffer(hello_.data() + n, hello_.size() - n),
+                   [self](std::error_code e, std::size_t) {
+                     if (self->closed_) return;
+                     if (e) return self->end("left during the handshake");
+                     self->on_hello();
+                   });
+}
+
+void NativeSession::on_hello() {
+  deadline_.disarm();
+  proto::ClientHello hello;
+  const proto::Error err = proto::decode(hello_, hello);
+  if (err == proto::Error::kUnsupportedVersion) {
+    hello_reply_ = proto::encode(
+        proto::ServerHello{proto::kVersion, proto::HelloStatus::kVersionMismatch, monotonic_us()});
+    return reply_and_end(hello_reply_, "speaks protocol version " + std::to_string(hello.version) +
+                                           ", this camstreamd speaks version " +
+                                           std::to_string(proto::kVersion) +
+                                           "; use camview and camstreamd of the same release");
+  }
+  if (err != proto::Error::kNone)
+    return end(std::string("bad hello: ") + std::string(proto::describe(err)));
+
+  hello_reply_ =
+      proto::encode(proto::ServerHello{proto::kVersion, proto::HelloStatus::kOk, monotonic_us()});
+  streaming_ = true;
+  watch_ = host_.watch();
+  // A new client gets the current picture at once.
+  slot_.begin(monotonic_us(), host_.latest_frame());
+  log::info("client " + peer_ + " connected");
+  auto self = shared_from_this();
+  write(asio::buffer(hello_reply_), [self] { self->write_next(); });
+  read_header();
+}
+
+void NativeSession::read_header() {
+  auto self = shared_from_this();
+  asio::async_read(socket_, asio::buffer(header_in_), [self](std::error_code e, std::size_t) {
+    if (self->closed_) return;
+    if (e) return self->end(e == asio::error::eof ? "disconnected" : e.message());
+    const proto::Error err =
+        proto::decode(self->header_in_, self->current_, proto::kMaxControlPayload);
+    if (err != proto::Error::kNone)
+      return self->end("protocol error: " + std::string(proto::describe(err)));
+    if (self->current_.type != proto::MessageType::kPing) {
+      return self->end("protocol error: " +
+                       std::string(proto::describe(proto::Error::kUnexpectedType)));
+    }
+    self->read_payload();
+  });
+}
+
+void NativeSession::read_payload() {
+  auto self = shared_from_this();
+  // current_.length was checked against kMaxControlPayload, the size of payload_in_.
+  asio::async_read(socket_, asio::buffer(payload_in_.data(), current_.length),
+                   [self](std::error_code e, std::size_t) {
+                     if (self->closed_) return;
+                     if (e) return self->end("disconnected mid-message");
+                     self->on_message();
+                   });
+}
+
+void NativeSession::on_message() {
+  proto::Ping ping;
+  const proto::Error err =
+      proto::decode_ping_payload(std::span(payload_in_.data(), current_.length), ping);
+  if (err != proto::Error::kNone)
+    return end("protocol error: " + std::string(proto::describe(err)));
+  // A client that pings faster than it reads gets no more answers, not more memory.
+  if (pongs_.size() < kMaxQueuedPongs) {
+    pongs_.push_back(proto::encode(proto::Pong{ping.client_time_us, monotonic_us()}));
+    write_next();
+  }
+  read_header();
+}
+
+void NativeSession::deliver(const EncodedFramePtr& frame) {
+  if (closed_ || !streaming_) return;
+  const FrameSlot::Offer offered = slot_.offer(frame);
+  if (offered == FrameSlot::Offer::kIgnored) return;
+  if (offered == FrameSlot::Offer::kReplaced) host_.frame_skipped();
+  write_next();
+}
+
+void NativeSession::write_next() {
+  if (writing_ || closed_) return;
+  auto self = shared_from_this();
+  if (!pongs_.empty()) {
+    pong_out_ = pongs_.front();
+    pongs_.pop_front();
+    return write(asio::buffer(pong_out_), [self] { self->write_next(); });
+  }
+  writing_frame_ = slot_.take(monotonic_us());
+  if (!writing_frame_) return;
+  const EncodedFrame& f = *writing_frame_;
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(f.prefix),
+                                                  asio::buffer(f.jpeg().data(), f.jpeg().size())};
+  write(buffers, [self] {
+    self->writing_frame_.reset();
+    self->host_.frame_sent(self->slot_.written(monotonic_us()));
+    self->write_next();
+  });
+}
+
+template <typename Buffers>
+void NativeSession::write(const Buffers& buffers, std::function<void()> then) {
+  writing_ = true;
+  auto self = shared_from_this();
+  // A client that stops reading (or pings but never reads) stalls here.
+  deadline_.arm(host_.limits().write_timeout, [self] {
+    self->end("stalled: a write took longer than " +
+              std::to_string(self->host_.limits().write_timeout.count() / 1000) + " s");
+  });
+  asio::async_write(
+      socket_, buffers, [self, then = std::move(then)](std::error_code e, std::size_t) {
+        if (self->closed_) return;
+        self->writing_ = false;
+        self->deadline_.disarm();
+        if (e) {
+          return self->end(e == asio::error::broken_pipe || e == asio::error::connection_reset
+                               ? "disconnected"
+                               : "write failed: " + e.message());
+        }
+        then();
+      });
+}
+
+void NativeSession::reply_and_end(std::span<const std::uint8_t> bytes, const std::string& reason) {
+  auto self = shared_from_this();
+  write(asio::buffer(bytes.data(), bytes.size()), [self, reason] { self->end(reason); });
+}
+
+void NativeSession::close(const std::string&) {
+  if (closed_) return;
+  closed_ = true;
+  watch_.reset();
+  deadline_.disarm();
+  asio::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  slot_.clear();
+  writing_frame_.reset();
+}
+
+void NativeSession::end(const std::string& reason) {
+  if (closed_) return;
+  close(reason);
+  if (streaming_) {
+    log::info("client " + peer_ + " left (" + reason + "): " + std::to_string(slot_.sent()) +
+              " frames sent, " + std::to_string(slot_.skipped()) + " skipped");
+  } else {
+    log::info("client " + peer_ + " refused: " + reason);
+  }
+  // A client that never got to stream spoke no protocol this server accepts.
+  host_.ended(*this, !streaming_);
+}
+
+std::optional<ClientFigures> NativeSession::client_figures(std::uint64_t now_us) const {
+  if (!streaming_ || closed_) return std::nullopt;
+  return slot_.figures(peer_, "native", connected_us_, now_us);
+}
+
+}  // namespace camstream

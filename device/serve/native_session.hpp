@@ -1,0 +1,77 @@
+// native_session.hpp - a client of the native protocol (camview): the handshake, pings and the
+// frame stream.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <asio.hpp>
+
+#include "device/serve/deadline.hpp"
+#include "device/serve/frame_slot.hpp"
+#include "device/serve/session.hpp"
+#include "shared/protocol.hpp"
+
+namespace camstream {
+
+// After the hello, the client is sent every frame the FrameSlot lets through, each as frame
+// prefix and shared JPEG in one scatter-gather write; it may ping at any time and is answered
+// between frames. Every write must complete within the write timeout, or the client is taken
+// as stalled and dropped. Anything but a well-formed ping from the client ends the session.
+class NativeSession final : public Session, public std::enable_shared_from_this<NativeSession> {
+ public:
+  NativeSession(asio::ip::tcp::socket socket, SessionHost& host, std::string peer);
+
+  // `first`: the hello's first bytes, read by the sniff; the rest must arrive by `deadline`.
+  void start(std::string_view first, Deadline::Clock::time_point deadline);
+
+  void deliver(const EncodedFramePtr& frame) override;
+  void close(const std::string& reason) override;
+  std::optional<ClientFigures> client_figures(std::uint64_t now_us) const override;
+
+ private:
+  using Pong = std::array<std::uint8_t, proto::kMessageHeaderSize + proto::kPongPayloadSize>;
+  static constexpr std::size_t kMaxQueuedPongs = 4;
+
+  void on_hello();
+  void read_header();
+  void read_payload();
+  void on_message();
+  void write_next();
+  // Writes `buffers` (which must stay alive until then) within the write timeout, then runs
+  // `then`; a failed or stalled write ends the session.
+  template <typename Buffers>
+  void write(const Buffers& buffers, std::function<void()> then);
+  // Writes a last answer, then ends the session.
+  void reply_and_end(std::span<const std::uint8_t> bytes, const std::string& reason);
+  // Closes, logs why and tells the host (a session that never streamed counts as refused).
+  void end(const std::string& reason);
+
+  asio::ip::tcp::socket socket_;
+  SessionHost& host_;
+  Deadline deadline_;  // the handshake's, then each write's
+  const std::string peer_;
+  bool streaming_ = false;
+  bool closed_ = false;
+  bool writing_ = false;
+
+  std::array<std::uint8_t, proto::kClientHelloSize> hello_{};
+  proto::ServerHelloBytes hello_reply_{};
+  std::array<std::uint8_t, proto::kMessageHeaderSize> header_in_{};
+  std::array<std::uint8_t, proto::kMaxControlPayload> payload_in_{};
+  proto::MessageHeader current_{};
+
+  FrameSlot slot_;
+  EncodedFramePtr writing_frame_;  // kept alive while its write is under way
+  Demand::Watch watch_;  // held while streaming: frames are made only while someone watches
+  std::deque<Pong> pongs_;
+  Pong pong_out_{};
+  std::uint64_t connected_us_ = 0;
+};
+
+}  // namespace camstream

@@ -1,0 +1,116 @@
+// http_pages_test.cpp - /status, /metrics and the page rendered from known figures.
+#include "device/serve/http_pages.hpp"
+
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace camstream {
+namespace {
+
+Figures sample() {
+  Figures f;
+  f.uptime_s = 61.25;
+  f.have_pipeline = true;
+  f.pipeline.source = "camera \"Virtual\" (id\\0)\n";
+  f.pipeline.width = 1280;
+  f.pipeline.height = 720;
+  f.pipeline.target_fps = 30;
+  f.pipeline.quality = 80;
+  f.pipeline.workers = 2;
+  f.pipeline.captured = 1830;
+  f.pipeline.dropped = 3;
+  f.pipeline.over_rate = 7;
+  f.pipeline.encoded = 1827;
+  f.pipeline.encode_failed = 1;
+  f.pipeline.late = 2;
+  f.pipeline.encode_us_total = 2'500'000;
+  StageTimes encode;
+  encode.record(1200);
+  encode.record(1300);
+  f.pipeline.encode = encode.snapshot();
+  f.captured_fps = 30.012;
+  f.sent_fps = 60.5;
+  f.server.accepted = 9;
+  f.server.refused = 1;
+  f.server.frames_sent = 3641;
+  f.server.frames_skipped = 4;
+  f.server.connections = 3;
+  f.server.clients.push_back({"192.168.1.20:50412", "http", 40.1, 30.005, 1203, 3});
+  f.server.clients.push_back({"[::1]:4000", "native", 2, 29.9, 60, 0});
+  return f;
+}
+
+TEST(StatusJson, CarriesEveryFigureWithTextEscaped) {
+  const std::string j = status_json(sample());
+  EXPECT_EQ(j.front(), '{');
+  EXPECT_EQ(j.substr(j.size() - 2), "}\n");
+  // Quotes, backslash and the newline in the source name are escaped, so the JSON stays valid.
+  EXPECT_NE(j.find(R"("source":"camera \"Virtual\" (id\\0)\u000a")"), std::string::npos) << j;
+  for (
+      const char* part :
+      {R"("width":1280)", R"("height":720)", R"("target_fps":30.000)", R"("quality":80)",
+       R"("uptime_s":61.250)", R"("fps":{"captured":30.012,"sent":60.500})",
+       R"("frames":{"captured":1830,"dropped":3,"over_rate":7,"encoded":1827,"encode_failed":1,"late":2,"sent":3641,"skipped":4})",
+       R"("connections":3,"accepted":9,"refused":1)",
+       R"({"peer":"192.168.1.20:50412","kind":"http","connected_s":40.100,"fps":30.005,"sent":1203,"skipped":3})",
+       R"("kind":"native")", R"("encode":{"count":2,)", R"("send":{"count":0,)"}) {
+    EXPECT_NE(j.find(part), std::string::npos) << "missing " << part << " in " << j;
+  }
+}
+
+TEST(StatusJson, WithoutAPipelineCapturedFpsIsNull) {
+  Figures f;
+  const std::string j = status_json(f);
+  EXPECT_NE(j.find(R"("fps":{"captured":null,)"), std::string::npos) << j;
+  EXPECT_EQ(j.find("\"source\""), std::string::npos) << j;
+  EXPECT_NE(j.find(R"("clients":[]})"), std::string::npos) << j;
+}
+
+TEST(MetricsText, EveryCounterHasHelpTypeAndValue) {
+  const std::string m = metrics_text(sample());
+  for (const char* line :
+       {"camstream_frames_captured_total 1830\n", "camstream_frames_dropped_total 3\n",
+        "camstream_frames_over_rate_total 7\n", "camstream_frames_encoded_total 1827\n",
+        "camstream_frames_late_total 2\n", "camstream_encode_seconds_total 2.500\n",
+        "camstream_frames_sent_total 3641\n", "camstream_frames_skipped_total 4\n",
+        "camstream_clients 2\n", "camstream_connections 3\n",
+        "camstream_connections_refused_total 1\n",
+        "camstream_stage_seconds_count{stage=\"encode\"} 2\n",
+        "# TYPE camstream_frames_sent_total counter\n", "# TYPE camstream_clients gauge\n"}) {
+    EXPECT_NE(m.find(line), std::string::npos) << "missing " << line << " in\n" << m;
+  }
+  // A label value keeps its quotes and newline escaped, as the exposition format says.
+  EXPECT_NE(m.find(R"(source="camera \"Virtual\" (id\\0)\n")"), std::string::npos) << m;
+  // Every sample line belongs to a family declared before it.
+  std::size_t pos = 0;
+  while (pos < m.size()) {
+    const std::size_t end = m.find('\n', pos);
+    ASSERT_NE(end, std::string::npos) << "the text ends in a newline";
+    const std::string line = m.substr(pos, end - pos);
+    if (line.rfind('#', 0) != 0) {
+      const std::string name = line.substr(0, line.find_first_of("{ "));
+      std::string family = name;
+      for (const char* suffix : {"_sum", "_count"}) {
+        const std::string s(suffix);
+        if (family.size() > s.size() && family.compare(family.size() - s.size(), s.size(), s) == 0)
+          family.resize(family.size() - s.size());
+      }
+      EXPECT_NE(m.rfind("# TYPE " + family + " ", pos), std::string::npos) << line;
+    }
+    pos = end + 1;
+  }
+}
+
+TEST(IndexHtml, ShowsTheStreamAndEscapesTheSourceName) {
+  Figures f = sample();
+  f.pipeline.source = "<script>alert(1)</script>";
+  const std::string h = index_html(f);
+  EXPECT_NE(h.find(R"(<img id="stream" src="/stream")"), std::string::npos);
+  EXPECT_EQ(h.find("<script>alert(1)"), std::string::npos) << "the source name is text";
+  EXPECT_NE(h.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+  EXPECT_NE(h.find("2 clients"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace camstream
