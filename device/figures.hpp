@@ -17,7 +17,8 @@ namespace camstream {
 // Capture and encoding.
 struct PipelineFigures {
   std::string source;  // what the source says it is, e.g. "test pattern 1280x720"
-  int width = 0;       // the size streamed once there is a frame, the size asked for until then
+  int width =
+      0;  // the size streamed once there is a frame, the source's (a camera's choice) before
   int height = 0;
   double target_fps = 0;  // 0 = as fast as the encoders go
   int quality = 0;

@@ -85,9 +85,8 @@ int main(int argc, char** argv) {
     hub.set_listener([&io, &server](const EncodedFramePtr& frame) {
       asio::post(io, [&server, frame] { server.deliver(frame); });
     });
-    const PipelineReport report(
-        *source, encoders, hub,
-        PipelineSettings{opt.width, opt.height, opt.fps, opt.quality, opt.workers});
+    const PipelineReport report(*source, encoders, hub,
+                                PipelineSettings{opt.fps, opt.quality, opt.workers});
     server.set_pipeline_figures(&report);
 
     // Scripts read this line to learn the port when --listen 0 was given.

@@ -6,9 +6,11 @@ namespace camstream {
 PipelineFigures PipelineReport::pipeline_figures() const {
   PipelineFigures p;
   p.source = source_.describe();
+  // The size streamed once there is a frame; until then the source's, which for a camera is
+  // the size it chose, not always the one asked for.
   const EncodedFramePtr latest = hub_.latest();
-  p.width = latest ? latest->header.width : settings_.width;
-  p.height = latest ? latest->header.height : settings_.height;
+  p.width = latest ? latest->header.width : source_.width();
+  p.height = latest ? latest->header.height : source_.height();
   p.target_fps = settings_.fps;
   p.quality = settings_.quality;
   p.workers = settings_.workers;

@@ -10,8 +10,6 @@ namespace camstream {
 
 // What was asked of the pipeline, reported beside what it did.
 struct PipelineSettings {
-  int width = 0;  // asked for; the figures give the size streamed once there is a frame
-  int height = 0;
   double fps = 0;
   int quality = 0;
   int workers = 0;
