@@ -19,10 +19,10 @@
 #include "shared/version.hpp"
 #include "viewer/decode/decoder.hpp"
 #include "viewer/display/display.hpp"
-#include "viewer/net/connection.hpp"
 #include "viewer/net/frame_mailbox.hpp"
 #include "viewer/net/http_connection.hpp"
 #include "viewer/net/http_url.hpp"
+#include "viewer/net/native_connection.hpp"
 #include "viewer/stats.hpp"
 
 using namespace camstream;
@@ -54,7 +54,7 @@ std::string source_name(const ViewerOptions& opt) {
 std::unique_ptr<StreamLink> connect_to(const ViewerOptions& opt, FrameMailbox& mailbox,
                                        std::function<void()> notify) {
   if (opt.url) return std::make_unique<HttpViewerConnection>(*opt.url, mailbox, std::move(notify));
-  return std::make_unique<ViewerConnection>(opt.target, mailbox, std::move(notify));
+  return std::make_unique<NativeViewerConnection>(opt.target, mailbox, std::move(notify));
 }
 
 // Everything that happens to a frame after it leaves the mailbox, with or without a window.

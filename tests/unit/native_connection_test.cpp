@@ -1,4 +1,6 @@
-// viewer_connection_test.cpp - camview's network side against the real server and fake peers.
+// native_connection_test.cpp - camview's native connection against the real server and fake peers.
+#include "viewer/net/native_connection.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -15,7 +17,6 @@
 #include "shared/seqcode.hpp"
 #include "tests/unit/helpers.hpp"
 #include "viewer/decode/decoder.hpp"
-#include "viewer/net/connection.hpp"
 
 namespace camstream {
 namespace {
@@ -126,12 +127,13 @@ ConnectionLimits quick_limits() {
   return l;
 }
 
-TEST(ViewerConnection, ReceivesDecodableFramesFromTheServer) {
+TEST(NativeViewerConnection, ReceivesDecodableFramesFromTheServer) {
   testing::ServerHarness server;
   ASSERT_TRUE(server.start());
   FrameMailbox box;
   Notified notified;
-  ViewerConnection conn(HostPort{"127.0.0.1", server.port()}, box, notified.fn(), quick_limits());
+  NativeViewerConnection conn(HostPort{"127.0.0.1", server.port()}, box, notified.fn(),
+                              quick_limits());
   conn.start();
   ASSERT_TRUE(server.stats_eventually([](const ServerStats& s) { return s.clients == 1; }));
 
@@ -170,12 +172,13 @@ TEST(ViewerConnection, ReceivesDecodableFramesFromTheServer) {
   EXPECT_FALSE(box.closed_with_error()) << box.reason();
 }
 
-TEST(ViewerConnection, CountsSequenceNumbersItNeverReceived) {
+TEST(NativeViewerConnection, CountsSequenceNumbersItNeverReceived) {
   testing::ServerHarness server;
   ASSERT_TRUE(server.start());
   FrameMailbox box;
   Notified notified;
-  ViewerConnection conn(HostPort{"127.0.0.1", server.port()}, box, notified.fn(), quick_limits());
+  NativeViewerConnection conn(HostPort{"127.0.0.1", server.port()}, box, notified.fn(),
+                              quick_limits());
   conn.start();
   ASSERT_TRUE(server.stats_eventually([](const ServerStats& s) { return s.clients == 1; }));
   ASSERT_TRUE(server.stats_eventually([](const ServerStats& s) { return s.rejected == 0; }));
@@ -189,12 +192,13 @@ TEST(ViewerConnection, CountsSequenceNumbersItNeverReceived) {
   conn.stop();
 }
 
-TEST(ViewerConnection, StreamEndsWhenTheServerStops) {
+TEST(NativeViewerConnection, StreamEndsWhenTheServerStops) {
   testing::ServerHarness server;
   ASSERT_TRUE(server.start());
   FrameMailbox box;
   Notified notified;
-  ViewerConnection conn(HostPort{"127.0.0.1", server.port()}, box, notified.fn(), quick_limits());
+  NativeViewerConnection conn(HostPort{"127.0.0.1", server.port()}, box, notified.fn(),
+                              quick_limits());
   conn.start();
   ASSERT_TRUE(server.stats_eventually([](const ServerStats& s) { return s.clients == 1; }));
   server.hub().publish(make_encoded_frame(1));
@@ -205,7 +209,7 @@ TEST(ViewerConnection, StreamEndsWhenTheServerStops) {
   EXPECT_NE(box.reason().find("closed the connection"), std::string::npos) << box.reason();
 }
 
-TEST(ViewerConnection, ConnectionRefusedSaysSo) {
+TEST(NativeViewerConnection, ConnectionRefusedSaysSo) {
   std::uint16_t port = 0;
   {
     // A port that was free a moment ago and has no listener now.
@@ -215,7 +219,7 @@ TEST(ViewerConnection, ConnectionRefusedSaysSo) {
   }
   FrameMailbox box;
   Notified notified;
-  ViewerConnection conn(HostPort{"127.0.0.1", port}, box, notified.fn(), quick_limits());
+  NativeViewerConnection conn(HostPort{"127.0.0.1", port}, box, notified.fn(), quick_limits());
   conn.start();
   ASSERT_TRUE(wait_closed(box));
   EXPECT_TRUE(box.closed_with_error());
@@ -291,13 +295,14 @@ std::vector<BadPeerCase> bad_peer_cases() {
   };
 }
 
-TEST(ViewerConnection, BadPeersEndTheStreamWithAReason) {
+TEST(NativeViewerConnection, BadPeersEndTheStreamWithAReason) {
   for (const auto& c : bad_peer_cases()) {
     SCOPED_TRACE(c.name);
     FakePeer peer(c.script, /*close_after=*/false);
     FrameMailbox box;
     Notified notified;
-    ViewerConnection conn(HostPort{"127.0.0.1", peer.port()}, box, notified.fn(), quick_limits());
+    NativeViewerConnection conn(HostPort{"127.0.0.1", peer.port()}, box, notified.fn(),
+                                quick_limits());
     conn.start();
     ASSERT_TRUE(wait_closed(box));
     EXPECT_TRUE(box.closed_with_error());
@@ -314,37 +319,39 @@ TEST(ViewerConnection, BadPeersEndTheStreamWithAReason) {
   }
 }
 
-TEST(ViewerConnection, SilentPeerTimesOut) {
+TEST(NativeViewerConnection, SilentPeerTimesOut) {
   FakePeer peer(bytes_of(proto::encode(proto::ServerHello{})), /*close_after=*/false);
   FrameMailbox box;
   Notified notified;
   ConnectionLimits limits = quick_limits();
   limits.idle_timeout = 200ms;
-  ViewerConnection conn(HostPort{"127.0.0.1", peer.port()}, box, notified.fn(), limits);
+  NativeViewerConnection conn(HostPort{"127.0.0.1", peer.port()}, box, notified.fn(), limits);
   conn.start();
   ASSERT_TRUE(wait_closed(box));
   EXPECT_NE(box.reason().find("looks dead"), std::string::npos) << box.reason();
   conn.stop();
 }
 
-TEST(ViewerConnection, PeerClosingDuringHandshake) {
+TEST(NativeViewerConnection, PeerClosingDuringHandshake) {
   FakePeer peer({}, /*close_after=*/true);
   FrameMailbox box;
   Notified notified;
-  ViewerConnection conn(HostPort{"127.0.0.1", peer.port()}, box, notified.fn(), quick_limits());
+  NativeViewerConnection conn(HostPort{"127.0.0.1", peer.port()}, box, notified.fn(),
+                              quick_limits());
   conn.start();
   ASSERT_TRUE(wait_closed(box));
   EXPECT_NE(box.reason().find("handshake"), std::string::npos) << box.reason();
   conn.stop();
 }
 
-TEST(ViewerConnection, StopWhileStreamingIsClean) {
+TEST(NativeViewerConnection, StopWhileStreamingIsClean) {
   testing::ServerHarness server;
   ASSERT_TRUE(server.start());
   FrameMailbox box;
   Notified notified;
   {
-    ViewerConnection conn(HostPort{"127.0.0.1", server.port()}, box, notified.fn(), quick_limits());
+    NativeViewerConnection conn(HostPort{"127.0.0.1", server.port()}, box, notified.fn(),
+                                quick_limits());
     conn.start();
     ASSERT_TRUE(server.stats_eventually([](const ServerStats& s) { return s.clients == 1; }));
     conn.stop();

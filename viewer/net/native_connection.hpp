@@ -1,4 +1,4 @@
-// connection.hpp - camview's native-protocol connection: handshake, read frames, ping.
+// native_connection.hpp - camview's native-protocol connection: handshake, read frames, ping.
 #pragma once
 
 #include <atomic>
@@ -20,11 +20,11 @@ namespace camstream {
 
 // The native protocol's side of camview (docs/protocol.md): handshake, frames, and a ping a
 // second whose pongs give the clock offset to the daemon.
-class ViewerConnection final : public StreamLink {
+class NativeViewerConnection final : public StreamLink {
  public:
-  ViewerConnection(HostPort target, FrameMailbox& mailbox, std::function<void()> notify,
-                   ConnectionLimits limits = {});
-  ~ViewerConnection() override;
+  NativeViewerConnection(HostPort target, FrameMailbox& mailbox, std::function<void()> notify,
+                         ConnectionLimits limits = {});
+  ~NativeViewerConnection() override;
 
   // Estimated daemon clock minus viewer clock, in µs, from the ping with the shortest round
   // trip so far; false until the first pong.
