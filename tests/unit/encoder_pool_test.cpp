@@ -27,6 +27,7 @@ namespace camstream {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::eventually;
 constexpr auto kTimeout = 30s;
 
 // Pictures the fake source hands out. They are never written while frames point at them.
@@ -101,16 +102,6 @@ class RecordingSink final : public EncodedSink {
   std::size_t entered_ = 0;
   std::vector<EncodedFramePtr> frames_;
 };
-
-template <typename Pred>
-bool eventually(Pred pred) {
-  const auto deadline = std::chrono::steady_clock::now() + kTimeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
 
 TEST(EncoderPool, PublishesNewerFramesOnceEachWithTheirOwnPixels) {
   Pictures pictures(320, 240, 7);

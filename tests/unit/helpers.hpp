@@ -33,6 +33,18 @@ using namespace std::chrono_literals;
 // Generous: these bound a failure, they are not performance expectations.
 inline constexpr std::chrono::milliseconds kTimeout = 10s;
 
+// Polls `pred` until it holds (true) or `timeout` passes (false): for state another thread
+// changes that offers nothing to wait on.
+template <typename Pred>
+bool eventually(Pred pred, std::chrono::milliseconds timeout = kTimeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
 // The test pattern's frame `seq`, compressed and wrapped exactly as the encoder pool does it.
 inline EncodedFramePtr make_encoded_frame(std::uint64_t seq, int width = 320, int height = 240,
                                           int quality = 80) {
@@ -241,12 +253,7 @@ class ServerHarness {
   // Polls the server's statistics until `pred` holds or the timeout passes.
   template <typename Pred>
   bool stats_eventually(Pred pred) {
-    const auto deadline = std::chrono::steady_clock::now() + kTimeout;
-    while (!pred(stats())) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    return true;
+    return eventually([&] { return pred(stats()); });
   }
 
  private:

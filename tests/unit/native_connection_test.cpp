@@ -22,6 +22,7 @@ namespace camstream {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::eventually;
 using testing::kTimeout;
 using testing::make_encoded_frame;
 
@@ -34,16 +35,6 @@ std::optional<ReceivedFrame> wait_frame(FrameMailbox& box, std::uint64_t seq) {
     if (!f && box.closed()) return std::nullopt;
   }
   return std::nullopt;
-}
-
-template <typename Pred>
-bool eventually(Pred pred) {
-  const auto deadline = std::chrono::steady_clock::now() + kTimeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
 }
 
 bool wait_closed(const FrameMailbox& box) {
@@ -160,12 +151,8 @@ TEST(NativeViewerConnection, ReceivesDecodableFramesFromTheServer) {
   EXPECT_GT(conn.bytes_received(), got->payload.size());
 
   // Pings every 20 ms: a pong soon gives the clock offset (same host, same clock: near 0).
-  const auto deadline = std::chrono::steady_clock::now() + kTimeout;
   std::int64_t offset = 0;
-  while (!conn.clock_offset(offset) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-  }
-  ASSERT_TRUE(conn.clock_offset(offset));
+  ASSERT_TRUE(eventually([&] { return conn.clock_offset(offset); }));
   EXPECT_LT(std::abs(offset), 1'000'000) << "one host, one CLOCK_MONOTONIC";
 
   conn.stop();
