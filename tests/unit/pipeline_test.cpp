@@ -1,0 +1,227 @@
+// pipeline_test.cpp - the test pattern, the encoder pool, the hub and the server together: order,
+// stop and restart, and capture only while someone watches.
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "device/capture/demand.hpp"
+#include "device/capture/test_pattern.hpp"
+#include "device/encode/encoder_pool.hpp"
+#include "device/serve/hub.hpp"
+#include "shared/protocol.hpp"
+#include "tests/unit/helpers.hpp"
+
+namespace camstream {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::eventually;
+using testing::kTimeout;
+
+// Records the sequence numbers a hub hands on, as the server would receive them.
+class Heard {
+ public:
+  void attach(Hub& hub) {
+    hub.set_listener([this](const EncodedFramePtr& f) {
+      std::lock_guard lock(mutex_);
+      seqs_.push_back(f->header.seq);
+    });
+  }
+  std::vector<std::uint64_t> seqs() const {
+    std::lock_guard lock(mutex_);
+    return seqs_;
+  }
+  std::size_t size() const {
+    std::lock_guard lock(mutex_);
+    return seqs_.size();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::uint64_t> seqs_;
+};
+
+// The real source, unpaced, feeding a real pool: whatever order the workers finish in, the
+// hub hands on each frame at most once and each one newer than the one before.
+TEST(Pipeline, RealSourceUnpacedPublishesStrictlyNewerFrames) {
+  Hub hub;
+  Heard heard;
+  heard.attach(hub);
+  EncoderPool pool(4, 80, hub);
+  TestPattern source(640, 480, 0, 6);
+  source.set_noise(8);  // uneven encode times make workers finish out of order
+  pool.start();
+  source.start(pool);
+  ASSERT_TRUE(eventually([&] { return heard.size() >= 200; }));
+  source.stop();
+  pool.stop();
+
+  const auto seqs = heard.seqs();
+  for (std::size_t i = 1; i < seqs.size(); ++i)
+    ASSERT_LT(seqs[i - 1], seqs[i]) << "at " << i;
+  const EncoderStats stats = pool.stats();
+  EXPECT_EQ(hub.published(), seqs.size());
+  EXPECT_EQ(hub.published() + hub.dropped_late(), stats.encoded);
+  EXPECT_EQ(stats.failed, 0u);
+  // Every capture was either taken by the pool or dropped; the pool may have discarded a few
+  // queued ones at stop.
+  const SourceStats captured = source.stats();
+  EXPECT_GE(captured.captured, stats.encoded + captured.dropped);
+  EXPECT_EQ(stats.queue.count, stats.encoded);
+  EXPECT_EQ(stats.encode.count, stats.encoded);
+}
+
+// Shutting the whole pipeline down mid-stream at 1080p with grain: everything in flight is
+// finished or dropped, stop() returns, and the source can run again.
+TEST(Pipeline, StopsWithWorkInFlightAndRestarts) {
+  Hub hub;
+  Heard heard;
+  heard.attach(hub);
+  EncoderPool pool(3, 80, hub);
+  TestPattern source(1920, 1080, 0, 5);
+  source.set_noise(6);
+  pool.start();
+  source.start(pool);
+  ASSERT_TRUE(eventually([&] { return heard.size() >= 3; }));
+  source.stop();
+  pool.stop();  // encoders are busy: that is the point
+  const std::size_t after_stop = heard.size();
+  EXPECT_EQ(pool.stats().encoded, hub.published() + hub.dropped_late());
+
+  pool.start();
+  source.start(pool);
+  ASSERT_TRUE(eventually([&] { return heard.size() >= after_stop + 3; }));
+  source.stop();
+  pool.stop();
+  const auto seqs = heard.seqs();
+  for (std::size_t i = 1; i < seqs.size(); ++i)
+    ASSERT_LT(seqs[i - 1], seqs[i]) << "at " << i;
+}
+
+// Counts what the source captured; the pool's own counters tell what it encoded.
+struct IdlePipeline {
+  Hub hub;
+  EncoderPool pool{2, 80, hub};
+  TestPattern source{320, 240, 0, 4};
+
+  IdlePipeline() {
+    source.set_demand(&hub.demand());
+    pool.start();
+    source.start(pool);
+  }
+  ~IdlePipeline() {
+    source.stop();
+    pool.stop();
+  }
+  // The source is asleep in Demand::acquire() for the `n`th time and every frame it handed
+  // the pool has come out: from here nothing moves until someone asks.
+  bool settled(std::uint64_t n) {
+    return eventually([&] {
+      const SourceStats s = source.stats();
+      const EncoderStats e = pool.stats();
+      return hub.demand().idle_waits() >= n && s.captured == s.dropped + e.encoded + e.failed;
+    });
+  }
+};
+
+TEST(Pipeline, IdleWhileNobodyWatchesAndResumesForAWatcher) {
+  IdlePipeline p;
+  ASSERT_TRUE(p.settled(1));
+  EXPECT_EQ(p.source.stats().captured, 0u) << "drew frames with no one watching";
+  EXPECT_EQ(p.pool.stats().encoded, 0u);
+  EXPECT_EQ(p.hub.latest(), nullptr);
+
+  {
+    const Demand::Watch watch(p.hub.demand());
+    EXPECT_EQ(p.hub.demand().watchers(), 1);
+    ASSERT_TRUE(eventually([&] { return p.hub.published() >= 10; }));
+  }
+  EXPECT_EQ(p.hub.demand().watchers(), 0);
+  ASSERT_TRUE(p.settled(2));
+  const std::uint64_t captured = p.source.stats().captured;
+  const std::uint64_t encoded = p.pool.stats().encoded;
+  // Asleep again: another look finds the same counts however long it takes to get here.
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(p.source.stats().captured, captured);
+  EXPECT_EQ(p.pool.stats().encoded, encoded);
+}
+
+TEST(Pipeline, ASnapshotRequestEncodesExactlyOneFrame) {
+  IdlePipeline p;
+  ASSERT_TRUE(p.settled(1));
+
+  std::mutex mutex;
+  std::condition_variable answered;
+  std::vector<EncodedFramePtr> got;
+  const auto wait_for_answer = [&](std::size_t n) {
+    std::unique_lock lock(mutex);
+    return answered.wait_for(lock, kTimeout, [&] { return got.size() >= n; });
+  };
+  const auto ask = [&] {
+    return p.hub.request_next([&](const EncodedFramePtr& f) {
+      std::lock_guard lock(mutex);
+      got.push_back(f);
+      answered.notify_all();
+    });
+  };
+
+  ask();
+  ASSERT_TRUE(wait_for_answer(1));
+  ASSERT_NE(got[0], nullptr);
+  ASSERT_TRUE(p.settled(2));
+  EXPECT_EQ(p.source.stats().captured, 1u);
+  EXPECT_EQ(p.pool.stats().encoded, 1u);
+  EXPECT_FALSE(p.hub.demand().request_pending());
+
+  // A second snapshot gets a fresh frame, newer than the first.
+  ask();
+  ASSERT_TRUE(wait_for_answer(2));
+  ASSERT_NE(got[1], nullptr);
+  EXPECT_GT(got[1]->header.seq, got[0]->header.seq);
+  ASSERT_TRUE(p.settled(3));
+  EXPECT_EQ(p.source.stats().captured, 2u);
+  EXPECT_EQ(p.pool.stats().encoded, 2u);
+}
+
+// Over real TCP: no encoding before a client streams, frames as soon as one does, and idle
+// again once it has gone.
+TEST(Pipeline, ServerClientsDriveTheDemand) {
+  testing::ServerHarness harness;
+  ASSERT_TRUE(harness.start());
+  Hub& hub = harness.hub();
+  EncoderPool pool(2, 80, hub);
+  TestPattern source(320, 240, 0, 4);
+  source.set_demand(&hub.demand());
+  pool.start();
+  source.start(pool);
+  ASSERT_TRUE(eventually([&] { return hub.demand().idle_waits() >= 1; }));
+  EXPECT_EQ(source.stats().captured, 0u);
+
+  {
+    testing::LoopbackClient client(harness.port());
+    ASSERT_TRUE(client.connected());
+    proto::ServerHello reply;
+    ASSERT_EQ(client.hello(reply), proto::Error::kNone);
+    const auto first = client.read_frame();
+    ASSERT_TRUE(first.has_value());
+    const auto second = client.read_frame();
+    ASSERT_TRUE(second.has_value());
+    EXPECT_EQ(hub.demand().watchers(), 1);
+    client.close();
+  }
+  // The server notices the close and gives back the watch; the source, which never slept
+  // while watched, goes back to sleep a second time.
+  ASSERT_TRUE(eventually([&] { return hub.demand().watchers() == 0; }));
+  ASSERT_TRUE(eventually([&] { return hub.demand().idle_waits() == 2; }));
+  source.stop();
+  pool.stop();
+  EXPECT_GT(pool.stats().encoded, 0u);
+}
+
+}  // namespace
+}  // namespace camstream
