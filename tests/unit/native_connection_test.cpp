@@ -1,13 +1,13 @@
 // native_connection_test.cpp - camview's native connection against the real server and fake peers.
 #include "viewer/net/native_connection.hpp"
 
-#include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <functional>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <asio.hpp>
@@ -16,6 +16,7 @@
 #include "shared/protocol.hpp"
 #include "shared/seqcode.hpp"
 #include "tests/unit/helpers.hpp"
+#include "tests/unit/viewer_helpers.hpp"
 #include "viewer/decode/decoder.hpp"
 
 namespace camstream {
@@ -23,118 +24,54 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::eventually;
-using testing::kTimeout;
 using testing::make_encoded_frame;
-
-// Waits for a frame with at least `seq`; nothing if the mailbox closed or time ran out.
-std::optional<ReceivedFrame> wait_frame(FrameMailbox& box, std::uint64_t seq) {
-  const auto deadline = std::chrono::steady_clock::now() + kTimeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto f = box.wait_take(50ms);
-    if (f && f->header.seq >= seq) return f;
-    if (!f && box.closed()) return std::nullopt;
-  }
-  return std::nullopt;
-}
-
-bool wait_closed(const FrameMailbox& box) {
-  return eventually([&box] { return box.closed(); });
-}
+using testing::Notified;
+using testing::quick_limits;
+using testing::ScriptedPeer;
+using testing::wait_closed;
+using testing::wait_frame;
 
 std::vector<std::uint8_t> bytes_of(std::span<const std::uint8_t> s) {
   return {s.begin(), s.end()};
 }
 
-// A stand-in daemon on loopback: accepts one client, reads its hello, sends `script`, then
-// holds the connection open until the client goes (or closes it at once with `close_after`).
-class FakePeer {
- public:
-  FakePeer(std::vector<std::uint8_t> script, bool close_after)
-      : acceptor_(io_, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
-        socket_(io_),
-        script_(std::move(script)),
-        close_after_(close_after) {
-    acceptor_.async_accept(socket_, [this](std::error_code ec) {
-      if (ec) return;
-      asio::async_read(socket_, asio::buffer(hello_), [this](std::error_code e, std::size_t) {
-        if (e) return;
-        got_hello_ = proto::decode(hello_, decoded_hello_) == proto::Error::kNone;
-        asio::async_write(socket_, asio::buffer(script_), [this](std::error_code, std::size_t) {
-          if (close_after_) {
-            std::error_code ignored;
-            socket_.close(ignored);
-            return;
-          }
-          drain();
-        });
-      });
-    });
-    thread_ = std::thread([this] { io_.run(); });
-  }
-
-  ~FakePeer() {
-    asio::post(io_, [this] {
-      std::error_code ignored;
-      acceptor_.close(ignored);
-      socket_.close(ignored);
-    });
-    thread_.join();
-  }
-
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-  bool got_hello() const { return got_hello_.load(); }
-
- private:
-  void drain() {
-    socket_.async_read_some(asio::buffer(sink_), [this](std::error_code e, std::size_t) {
-      if (!e) drain();
-    });
-  }
-
-  asio::io_context io_;
-  asio::ip::tcp::acceptor acceptor_;
-  asio::ip::tcp::socket socket_;
-  std::vector<std::uint8_t> script_;
-  bool close_after_;
-  proto::ClientHelloBytes hello_{};
-  proto::ClientHello decoded_hello_;
-  std::atomic<bool> got_hello_{false};
-  std::array<std::uint8_t, 256> sink_{};
-  std::thread thread_;
-};
-
-struct Notified {
-  std::atomic<int> count{0};
-  std::function<void()> fn() {
-    return [this] { count.fetch_add(1); };
-  }
-};
-
-ConnectionLimits quick_limits() {
-  ConnectionLimits l;
-  l.connect_timeout = 5s;
-  l.idle_timeout = 5s;
-  l.ping_interval = 20ms;
-  return l;
+// Whether the first bytes the peer got are a valid client hello.
+bool sent_a_valid_hello(const ScriptedPeer& peer) {
+  const std::string got = peer.received();
+  proto::ClientHelloBytes bytes{};
+  if (got.size() < bytes.size()) return false;
+  std::copy_n(got.begin(), bytes.size(), bytes.begin());
+  proto::ClientHello hello;
+  return proto::decode(bytes, hello) == proto::Error::kNone;
 }
 
-TEST(NativeViewerConnection, ReceivesDecodableFramesFromTheServer) {
+// A real server on loopback and a connection to it, streaming once start() returns true.
+struct Streaming {
   testing::ServerHarness server;
-  ASSERT_TRUE(server.start());
   FrameMailbox box;
   Notified notified;
-  NativeViewerConnection conn(HostPort{"127.0.0.1", server.port()}, box, notified.fn(),
-                              quick_limits());
-  conn.start();
-  ASSERT_TRUE(server.stats_eventually([](const ServerStats& s) { return s.clients == 1; }));
+  std::unique_ptr<NativeViewerConnection> conn;
+
+  bool start() {
+    if (!server.start()) return false;
+    conn = std::make_unique<NativeViewerConnection>(HostPort{"127.0.0.1", server.port()}, box,
+                                                    notified.fn(), quick_limits());
+    conn->start();
+    return server.stats_eventually([](const ServerStats& s) { return s.clients == 1; });
+  }
+};
+
+TEST(NativeViewerConnection, ReceivesDecodableFramesFromTheServer) {
+  Streaming s;
+  ASSERT_TRUE(s.start());
 
   // Keep publishing until the viewer has one: it may join after the first publication.
   std::optional<ReceivedFrame> got;
   for (std::uint64_t seq = 1; seq < 200 && !got; ++seq) {
-    server.hub().publish(make_encoded_frame(seq, 640, 480));
-    got = box.wait_take(50ms);
+    s.server.hub().publish(make_encoded_frame(seq, 640, 480));
+    got = s.box.wait_take(50ms);
   }
-  ASSERT_TRUE(got.has_value()) << box.reason();
+  ASSERT_TRUE(got.has_value()) << s.box.reason();
   EXPECT_EQ(got->header.width, 640);
   EXPECT_EQ(got->header.height, 480);
   EXPECT_EQ(got->jpeg().size(), got->header.jpeg_size);
@@ -146,54 +83,42 @@ TEST(NativeViewerConnection, ReceivesDecodableFramesFromTheServer) {
   EXPECT_EQ(seqcode::read(decoder.image().y(), decoder.image().y_stride(), 640, 480),
             std::optional<std::uint32_t>(static_cast<std::uint32_t>(got->header.seq)));
   // notify() follows put(), so it may come a moment after the frame was taken.
-  EXPECT_TRUE(eventually([&] { return notified.count.load() > 0; }));
-  EXPECT_GE(conn.frames_received(), 1u);
-  EXPECT_GT(conn.bytes_received(), got->payload.size());
+  EXPECT_TRUE(eventually([&] { return s.notified.count.load() > 0; }));
+  EXPECT_GE(s.conn->frames_received(), 1u);
+  EXPECT_GT(s.conn->bytes_received(), got->payload.size());
 
   // Pings every 20 ms: a pong soon gives the clock offset (same host, same clock: near 0).
   std::int64_t offset = 0;
-  ASSERT_TRUE(eventually([&] { return conn.clock_offset(offset); }));
+  ASSERT_TRUE(eventually([&] { return s.conn->clock_offset(offset); }));
   EXPECT_LT(std::abs(offset), 1'000'000) << "one host, one CLOCK_MONOTONIC";
 
-  conn.stop();
-  EXPECT_FALSE(box.closed_with_error()) << box.reason();
+  s.conn->stop();
+  EXPECT_FALSE(s.box.closed_with_error()) << s.box.reason();
 }
 
 TEST(NativeViewerConnection, CountsSequenceNumbersItNeverReceived) {
-  testing::ServerHarness server;
-  ASSERT_TRUE(server.start());
-  FrameMailbox box;
-  Notified notified;
-  NativeViewerConnection conn(HostPort{"127.0.0.1", server.port()}, box, notified.fn(),
-                              quick_limits());
-  conn.start();
-  ASSERT_TRUE(server.stats_eventually([](const ServerStats& s) { return s.clients == 1; }));
-  ASSERT_TRUE(server.stats_eventually([](const ServerStats& s) { return s.rejected == 0; }));
-  server.hub().publish(make_encoded_frame(10));
-  ASSERT_TRUE(wait_frame(box, 10).has_value()) << box.reason();
-  EXPECT_EQ(conn.frames_lost(), 0u);
-  server.hub().publish(make_encoded_frame(14));  // 11, 12 and 13 never made it
-  ASSERT_TRUE(wait_frame(box, 14).has_value()) << box.reason();
-  EXPECT_EQ(conn.frames_lost(), 3u);
-  EXPECT_EQ(conn.frames_received(), 2u);
-  conn.stop();
+  Streaming s;
+  ASSERT_TRUE(s.start());
+  ASSERT_TRUE(s.server.stats_eventually([](const ServerStats& st) { return st.rejected == 0; }));
+  s.server.hub().publish(make_encoded_frame(10));
+  ASSERT_TRUE(wait_frame(s.box, 10).has_value()) << s.box.reason();
+  EXPECT_EQ(s.conn->frames_lost(), 0u);
+  s.server.hub().publish(make_encoded_frame(14));  // 11, 12 and 13 never made it
+  ASSERT_TRUE(wait_frame(s.box, 14).has_value()) << s.box.reason();
+  EXPECT_EQ(s.conn->frames_lost(), 3u);
+  EXPECT_EQ(s.conn->frames_received(), 2u);
+  s.conn->stop();
 }
 
 TEST(NativeViewerConnection, StreamEndsWhenTheServerStops) {
-  testing::ServerHarness server;
-  ASSERT_TRUE(server.start());
-  FrameMailbox box;
-  Notified notified;
-  NativeViewerConnection conn(HostPort{"127.0.0.1", server.port()}, box, notified.fn(),
-                              quick_limits());
-  conn.start();
-  ASSERT_TRUE(server.stats_eventually([](const ServerStats& s) { return s.clients == 1; }));
-  server.hub().publish(make_encoded_frame(1));
-  ASSERT_TRUE(wait_frame(box, 1).has_value()) << box.reason();
-  server.stop_server();
-  ASSERT_TRUE(wait_closed(box));
-  EXPECT_TRUE(box.closed_with_error());
-  EXPECT_NE(box.reason().find("closed the connection"), std::string::npos) << box.reason();
+  Streaming s;
+  ASSERT_TRUE(s.start());
+  s.server.hub().publish(make_encoded_frame(1));
+  ASSERT_TRUE(wait_frame(s.box, 1).has_value()) << s.box.reason();
+  s.server.stop_server();
+  ASSERT_TRUE(wait_closed(s.box));
+  EXPECT_TRUE(s.box.closed_with_error());
+  EXPECT_NE(s.box.reason().find("closed the connection"), std::string::npos) << s.box.reason();
 }
 
 TEST(NativeViewerConnection, ConnectionRefusedSaysSo) {
@@ -285,7 +210,8 @@ std::vector<BadPeerCase> bad_peer_cases() {
 TEST(NativeViewerConnection, BadPeersEndTheStreamWithAReason) {
   for (const auto& c : bad_peer_cases()) {
     SCOPED_TRACE(c.name);
-    FakePeer peer(c.script, /*close_after=*/false);
+    ScriptedPeer peer(ScriptedPeer::native_hello());
+    peer.send(c.script);
     FrameMailbox box;
     Notified notified;
     NativeViewerConnection conn(HostPort{"127.0.0.1", peer.port()}, box, notified.fn(),
@@ -301,13 +227,14 @@ TEST(NativeViewerConnection, BadPeersEndTheStreamWithAReason) {
       ASSERT_TRUE(delivered.has_value());
       EXPECT_EQ(delivered->header.seq, c.good);
     }
-    EXPECT_TRUE(peer.got_hello()) << "the viewer sent no valid hello";
+    EXPECT_TRUE(sent_a_valid_hello(peer)) << "the viewer sent no valid hello";
     conn.stop();
   }
 }
 
 TEST(NativeViewerConnection, SilentPeerTimesOut) {
-  FakePeer peer(bytes_of(proto::encode(proto::ServerHello{})), /*close_after=*/false);
+  ScriptedPeer peer(ScriptedPeer::native_hello());
+  peer.send(proto::encode(proto::ServerHello{}));
   FrameMailbox box;
   Notified notified;
   ConnectionLimits limits = quick_limits();
@@ -320,7 +247,8 @@ TEST(NativeViewerConnection, SilentPeerTimesOut) {
 }
 
 TEST(NativeViewerConnection, PeerClosingDuringHandshake) {
-  FakePeer peer({}, /*close_after=*/true);
+  ScriptedPeer peer(ScriptedPeer::native_hello());
+  peer.hang_up();
   FrameMailbox box;
   Notified notified;
   NativeViewerConnection conn(HostPort{"127.0.0.1", peer.port()}, box, notified.fn(),
@@ -332,20 +260,13 @@ TEST(NativeViewerConnection, PeerClosingDuringHandshake) {
 }
 
 TEST(NativeViewerConnection, StopWhileStreamingIsClean) {
-  testing::ServerHarness server;
-  ASSERT_TRUE(server.start());
-  FrameMailbox box;
-  Notified notified;
-  {
-    NativeViewerConnection conn(HostPort{"127.0.0.1", server.port()}, box, notified.fn(),
-                                quick_limits());
-    conn.start();
-    ASSERT_TRUE(server.stats_eventually([](const ServerStats& s) { return s.clients == 1; }));
-    conn.stop();
-    conn.stop();  // idempotent; the destructor stops once more
-  }
-  EXPECT_FALSE(box.closed_with_error()) << box.reason();
-  EXPECT_TRUE(server.stats_eventually([](const ServerStats& s) { return s.clients == 0; }));
+  Streaming s;
+  ASSERT_TRUE(s.start());
+  s.conn->stop();
+  s.conn->stop();  // idempotent; the destructor stops once more
+  s.conn.reset();
+  EXPECT_FALSE(s.box.closed_with_error()) << s.box.reason();
+  EXPECT_TRUE(s.server.stats_eventually([](const ServerStats& st) { return st.clients == 0; }));
 }
 
 }  // namespace
