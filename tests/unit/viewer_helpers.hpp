@@ -159,8 +159,9 @@ inline std::string mjpeg_part(std::string_view boundary_line, std::string_view j
 }
 
 // `body` in chunked transfer coding, `step` bytes a chunk (each with a chunk extension, which
-// readers must skip), ended by the last chunk.
-inline std::string chunked(std::string_view body, std::size_t step) {
+// readers must skip), ended by the last chunk when `last`. Cut at a multiple of `step`, a body
+// makes the same chunks in two calls as in one.
+inline std::string chunked(std::string_view body, std::size_t step, bool last = true) {
   std::string out;
   for (std::size_t i = 0; i < body.size(); i += step) {
     const std::string_view piece = body.substr(i, step);
@@ -168,7 +169,7 @@ inline std::string chunked(std::string_view body, std::size_t step) {
     std::snprintf(size, sizeof size, "%zx", piece.size());
     out.append(size).append(";ext=1\r\n").append(piece).append("\r\n");
   }
-  return out + "0\r\n\r\n";
+  return last ? out + "0\r\n\r\n" : out;
 }
 
 // Counts the connection's notify() calls.
