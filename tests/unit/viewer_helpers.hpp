@@ -1,7 +1,8 @@
-// viewer_helpers.hpp - shared by camview's connection tests: a scripted stand-in server on
+// viewer_helpers.hpp - shared by camview's tests: received frames, a scripted stand-in server on
 // loopback, MJPEG response pieces, a notify counter, short limits and waits on a mailbox.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -19,8 +20,10 @@
 
 #include <asio.hpp>
 
+#include "shared/clock.hpp"
 #include "shared/protocol.hpp"
 #include "tests/unit/helpers.hpp"
+#include "viewer/frame.hpp"
 #include "viewer/net/frame_mailbox.hpp"
 #include "viewer/net/stream_link.hpp"
 
@@ -148,6 +151,23 @@ class ScriptedPeer {
   std::atomic<bool> client_gone_{false};
   std::thread thread_;
 };
+
+// The test pattern's frame `seq` as the native connection hands it over: the payload holds the
+// frame header, then the JPEG.
+inline ReceivedFrame received_frame(std::uint64_t seq, int width = 320, int height = 240) {
+  const auto encoded = make_encoded_frame(seq, width, height);
+  ReceivedFrame frame;
+  frame.header = encoded->header;
+  // The frame message's payload: the frame header (after the message header), then the JPEG.
+  const std::span<const std::uint8_t> prefix(encoded->prefix);
+  frame.payload.resize(proto::kFrameHeaderSize + encoded->jpeg().size());
+  std::copy(prefix.begin() + proto::kMessageHeaderSize, prefix.end(), frame.payload.begin());
+  std::copy(encoded->jpeg().begin(), encoded->jpeg().end(),
+            frame.payload.begin() + proto::kFrameHeaderSize);
+  frame.jpeg_offset = proto::kFrameHeaderSize;
+  frame.received_us = monotonic_us();
+  return frame;
+}
 
 // One multipart part as camstreamd writes it: the boundary line, fields, a blank line, the
 // JPEG and CRLF. `length` adds Content-Length; `extra` holds more field lines, each with CRLF.
