@@ -289,10 +289,9 @@ TEST(EncoderPool, OfferWaitKeepsOneFrameReadyBehindBusyWorkers) {
   EXPECT_FALSE(pool.offer(pictures.frame(2))) << "offer() still refuses when all are busy";
 
   std::atomic<int> result{-1};
-  std::thread waiter(
+  testing::BlockingCall waiter(
       [&] { result = pool.offer_wait(pictures.frame(3), stop.get_token()) ? 1 : 0; });
-  std::this_thread::sleep_for(20ms);
-  EXPECT_EQ(result.load(), -1) << "took a second frame while one already waited";
+  EXPECT_TRUE(waiter.asleep()) << "took a second frame while one already waited";
   sink.open();  // frame 0 is published, the worker takes frame 1, frame 3 gets its place
   waiter.join();
   EXPECT_EQ(result.load(), 1);
@@ -319,19 +318,18 @@ TEST(EncoderPool, OfferWaitEndsOnStop) {
   ASSERT_TRUE(pool.offer_wait(pictures.frame(1), stop.get_token()));
 
   std::atomic<int> result{-1};
-  std::thread waiter(
+  testing::BlockingCall waiter(
       [&] { result = pool.offer_wait(pictures.frame(2), stop.get_token()) ? 1 : 0; });
-  std::this_thread::sleep_for(20ms);
-  EXPECT_EQ(result.load(), -1);
+  EXPECT_TRUE(waiter.asleep()) << "returned with no room";
   stop.request_stop();
   waiter.join();
   EXPECT_EQ(result.load(), 0);
 
   result = -1;
   std::stop_source other;
-  std::thread stopped_by_pool(
+  testing::BlockingCall stopped_by_pool(
       [&] { result = pool.offer_wait(pictures.frame(3), other.get_token()) ? 1 : 0; });
-  std::this_thread::sleep_for(20ms);
+  EXPECT_TRUE(stopped_by_pool.asleep()) << "returned with no room";
   std::thread stopper([&] { pool.stop(); });  // joins the worker once the gate opens
   ASSERT_TRUE(eventually([&] { return result.load() == 0; })) << "still waiting after stop()";
   sink.open();

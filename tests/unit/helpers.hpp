@@ -1,10 +1,13 @@
-// helpers.hpp - shared by the unit tests: encoded test frames and a loopback client with timeouts.
+// helpers.hpp - shared by the unit tests: bounded waits, encoded test frames, a loopback client
+// and a server harness.
 #pragma once
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <optional>
@@ -16,6 +19,7 @@
 
 #include <asio.hpp>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "device/capture/test_pattern.hpp"
 #include "device/encode/encoded_frame.hpp"
@@ -44,6 +48,57 @@ bool eventually(Pred pred, std::chrono::milliseconds timeout = kTimeout) {
   }
   return true;
 }
+
+// A thread running one call that should block, and a way to see that it does. Asserting that
+// the call "has not returned yet" after a fixed sleep proves little on a busy machine; once
+// asleep() has seen the thread sleeping in the kernel (state S in /proc: a futex, a socket, a
+// timer), the call has made its choice to wait, and "not returned" means something.
+class BlockingCall {
+ public:
+  template <typename F>
+  explicit BlockingCall(F call)
+      : thread_([this, call = std::move(call)]() mutable {
+          tid_ = ::gettid();
+          call();
+          returned_ = true;
+        }) {}
+  ~BlockingCall() { join(); }
+  BlockingCall(const BlockingCall&) = delete;
+  BlockingCall& operator=(const BlockingCall&) = delete;
+
+  // Waits until the thread sleeps with the call not returned: true; false when the call
+  // returned first or kTimeout passed.
+  bool asleep() const {
+    bool sleeping = false;
+    eventually([&] {
+      if (returned_.load()) return true;
+      sleeping = state() == 'S' && !returned_.load();
+      return sleeping;
+    });
+    return sleeping;
+  }
+  bool returned() const { return returned_.load(); }
+  void join() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  // The thread's scheduler state from /proc/self/task/TID/stat, '?' when unknown.
+  char state() const {
+    const pid_t tid = tid_.load();
+    if (tid == 0) return '?';
+    std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/stat");
+    std::string line;
+    if (!std::getline(in, line)) return '?';
+    // "TID (NAME) STATE ...", where NAME may itself hold spaces and parentheses.
+    const std::size_t close = line.rfind(')');
+    return close != std::string::npos && close + 2 < line.size() ? line[close + 2] : '?';
+  }
+
+  std::atomic<pid_t> tid_{0};
+  std::atomic<bool> returned_{false};
+  std::thread thread_;
+};
 
 // The test pattern's frame `seq`, compressed and wrapped exactly as the encoder pool does it.
 inline EncodedFramePtr make_encoded_frame(std::uint64_t seq, int width = 320, int height = 240,

@@ -1,10 +1,9 @@
 // pipeline_test.cpp - the test pattern, the encoder pool, the hub and the server together: order,
 // stop and restart, and capture only while someone watches.
-#include <chrono>
-#include <condition_variable>
 #include <cstdint>
+#include <future>
+#include <memory>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -19,7 +18,6 @@
 namespace camstream {
 namespace {
 
-using namespace std::chrono_literals;
 using testing::eventually;
 using testing::kTimeout;
 
@@ -127,6 +125,16 @@ struct IdlePipeline {
       return hub.demand().idle_waits() >= n && s.captured == s.dropped + e.encoded + e.failed;
     });
   }
+  // Asks for the next frame, as /snapshot does, and waits for it; null if none came in time.
+  EncodedFramePtr snapshot() {
+    auto answer = std::make_shared<std::promise<EncodedFramePtr>>();
+    auto got = answer->get_future();
+    const std::uint64_t id =
+        hub.request_next([answer](const EncodedFramePtr& f) { answer->set_value(f); });
+    if (got.wait_for(kTimeout) == std::future_status::ready) return got.get();
+    hub.cancel_next(id);
+    return nullptr;
+  }
 };
 
 TEST(Pipeline, IdleWhileNobodyWatchesAndResumesForAWatcher) {
@@ -145,44 +153,31 @@ TEST(Pipeline, IdleWhileNobodyWatchesAndResumesForAWatcher) {
   ASSERT_TRUE(p.settled(2));
   const std::uint64_t captured = p.source.stats().captured;
   const std::uint64_t encoded = p.pool.stats().encoded;
-  // Asleep again: another look finds the same counts however long it takes to get here.
-  std::this_thread::sleep_for(20ms);
-  EXPECT_EQ(p.source.stats().captured, captured);
-  EXPECT_EQ(p.pool.stats().encoded, encoded);
+  // Asleep again, drawing nothing: the frame a snapshot wakes it for is the very next number
+  // (every drawn frame takes one), and the only frame drawn.
+  const EncodedFramePtr next = p.snapshot();
+  ASSERT_NE(next, nullptr);
+  EXPECT_EQ(next->header.seq, captured) << "drew frames while nobody watched";
+  ASSERT_TRUE(p.settled(3));
+  EXPECT_EQ(p.source.stats().captured, captured + 1);
+  EXPECT_EQ(p.pool.stats().encoded, encoded + 1);
 }
 
 TEST(Pipeline, ASnapshotRequestEncodesExactlyOneFrame) {
   IdlePipeline p;
   ASSERT_TRUE(p.settled(1));
 
-  std::mutex mutex;
-  std::condition_variable answered;
-  std::vector<EncodedFramePtr> got;
-  const auto wait_for_answer = [&](std::size_t n) {
-    std::unique_lock lock(mutex);
-    return answered.wait_for(lock, kTimeout, [&] { return got.size() >= n; });
-  };
-  const auto ask = [&] {
-    return p.hub.request_next([&](const EncodedFramePtr& f) {
-      std::lock_guard lock(mutex);
-      got.push_back(f);
-      answered.notify_all();
-    });
-  };
-
-  ask();
-  ASSERT_TRUE(wait_for_answer(1));
-  ASSERT_NE(got[0], nullptr);
+  const EncodedFramePtr first = p.snapshot();
+  ASSERT_NE(first, nullptr);
   ASSERT_TRUE(p.settled(2));
   EXPECT_EQ(p.source.stats().captured, 1u);
   EXPECT_EQ(p.pool.stats().encoded, 1u);
   EXPECT_FALSE(p.hub.demand().request_pending());
 
   // A second snapshot gets a fresh frame, newer than the first.
-  ask();
-  ASSERT_TRUE(wait_for_answer(2));
-  ASSERT_NE(got[1], nullptr);
-  EXPECT_GT(got[1]->header.seq, got[0]->header.seq);
+  const EncodedFramePtr second = p.snapshot();
+  ASSERT_NE(second, nullptr);
+  EXPECT_GT(second->header.seq, first->header.seq);
   ASSERT_TRUE(p.settled(3));
   EXPECT_EQ(p.source.stats().captured, 2u);
   EXPECT_EQ(p.pool.stats().encoded, 2u);

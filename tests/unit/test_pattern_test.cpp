@@ -8,13 +8,13 @@
 #include <cstring>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "shared/jpeg.hpp"
 #include "shared/seqcode.hpp"
+#include "tests/unit/helpers.hpp"
 
 namespace camstream {
 namespace {
@@ -187,15 +187,19 @@ TEST(TestPatternSource, RefusedFramesCountAsDropped) {
 
 TEST(TestPatternSource, BuffersBoundTheFramesInFlight) {
   CollectingSink sink(true, true);
-  TestPattern source(320, 240, 0, 2);
+  // Paced, so that each frame it has no buffer for is counted as dropped.
+  TestPattern source(320, 240, 1000, 2);
   source.start(sink);
   ASSERT_TRUE(sink.wait_for(2));
-  // Both buffers are held: the source cannot offer a third frame until one comes back.
-  std::this_thread::sleep_for(50ms);
+  // Both buffers are held: the source, having tried again and again, offered no third frame.
+  ASSERT_TRUE(testing::eventually([&] { return source.stats().dropped >= 3; }));
   EXPECT_EQ(sink.seqs().size(), 2u);
+  const std::uint64_t dropped = source.stats().dropped;
   sink.release();
   EXPECT_TRUE(sink.wait_for(4));
   source.stop();
+  // The frames it could not draw took their sequence numbers, as a camera's would.
+  EXPECT_GE(sink.seqs()[2], 2 + dropped);
   sink.release();
 }
 
