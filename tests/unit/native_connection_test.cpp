@@ -61,6 +61,19 @@ struct Streaming {
   }
 };
 
+// A scripted peer and a connection to it, started; the test gives the peer its lines.
+struct PeerStream {
+  ScriptedPeer peer{ScriptedPeer::native_hello()};
+  FrameMailbox box;
+  Notified notified;
+  NativeViewerConnection conn;
+
+  explicit PeerStream(ConnectionLimits limits = quick_limits())
+      : conn(HostPort{"127.0.0.1", peer.port()}, box, notified.fn(), limits) {
+    conn.start();
+  }
+};
+
 TEST(NativeViewerConnection, ReceivesDecodableFramesFromTheServer) {
   Streaming s;
   ASSERT_TRUE(s.start());
@@ -210,53 +223,33 @@ std::vector<BadPeerCase> bad_peer_cases() {
 TEST(NativeViewerConnection, BadPeersEndTheStreamWithAReason) {
   for (const auto& c : bad_peer_cases()) {
     SCOPED_TRACE(c.name);
-    ScriptedPeer peer(ScriptedPeer::native_hello());
-    peer.send(c.script);
-    FrameMailbox box;
-    Notified notified;
-    NativeViewerConnection conn(HostPort{"127.0.0.1", peer.port()}, box, notified.fn(),
-                                quick_limits());
-    conn.start();
-    ASSERT_TRUE(wait_closed(box));
-    EXPECT_TRUE(box.closed_with_error());
-    EXPECT_NE(box.reason().find(c.expect), std::string::npos) << box.reason();
-    const auto delivered = box.take();
-    if (c.good == 0) {
-      EXPECT_FALSE(delivered.has_value()) << "a frame got through";
-    } else {
-      ASSERT_TRUE(delivered.has_value());
-      EXPECT_EQ(delivered->header.seq, c.good);
-    }
-    EXPECT_TRUE(sent_a_valid_hello(peer)) << "the viewer sent no valid hello";
-    conn.stop();
+    PeerStream s;
+    s.peer.send(c.script);
+    ASSERT_TRUE(wait_closed(s.box));
+    EXPECT_TRUE(s.box.closed_with_error());
+    EXPECT_NE(s.box.reason().find(c.expect), std::string::npos) << s.box.reason();
+    testing::expect_last_delivered(s.box, c.good);
+    EXPECT_TRUE(sent_a_valid_hello(s.peer)) << "the viewer sent no valid hello";
+    s.conn.stop();
   }
 }
 
 TEST(NativeViewerConnection, SilentPeerTimesOut) {
-  ScriptedPeer peer(ScriptedPeer::native_hello());
-  peer.send(proto::encode(proto::ServerHello{}));
-  FrameMailbox box;
-  Notified notified;
   ConnectionLimits limits = quick_limits();
   limits.idle_timeout = 200ms;
-  NativeViewerConnection conn(HostPort{"127.0.0.1", peer.port()}, box, notified.fn(), limits);
-  conn.start();
-  ASSERT_TRUE(wait_closed(box));
-  EXPECT_NE(box.reason().find("looks dead"), std::string::npos) << box.reason();
-  conn.stop();
+  PeerStream s(limits);
+  s.peer.send(proto::encode(proto::ServerHello{}));
+  ASSERT_TRUE(wait_closed(s.box));
+  EXPECT_NE(s.box.reason().find("looks dead"), std::string::npos) << s.box.reason();
+  s.conn.stop();
 }
 
 TEST(NativeViewerConnection, PeerClosingDuringHandshake) {
-  ScriptedPeer peer(ScriptedPeer::native_hello());
-  peer.hang_up();
-  FrameMailbox box;
-  Notified notified;
-  NativeViewerConnection conn(HostPort{"127.0.0.1", peer.port()}, box, notified.fn(),
-                              quick_limits());
-  conn.start();
-  ASSERT_TRUE(wait_closed(box));
-  EXPECT_NE(box.reason().find("handshake"), std::string::npos) << box.reason();
-  conn.stop();
+  PeerStream s;
+  s.peer.hang_up();
+  ASSERT_TRUE(wait_closed(s.box));
+  EXPECT_NE(s.box.reason().find("handshake"), std::string::npos) << s.box.reason();
+  s.conn.stop();
 }
 
 TEST(NativeViewerConnection, StopWhileStreamingIsClean) {

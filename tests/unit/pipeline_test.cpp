@@ -44,20 +44,38 @@ class Heard {
   std::vector<std::uint64_t> seqs_;
 };
 
+// The test pattern, unpaced, feeding a pool of encoders that publish to a hub, which tells
+// `heard` what it hands on. The destructor stops it.
+struct Chain {
+  Chain(int workers, int width, int height, int buffers)
+      : pool(workers, 80, hub), source(width, height, 0, buffers) {
+    heard.attach(hub);
+  }
+  ~Chain() { stop(); }
+  void start() {
+    pool.start();
+    source.start(pool);
+  }
+  void stop() {
+    source.stop();
+    pool.stop();
+  }
+
+  Heard heard;
+  Hub hub;
+  EncoderPool pool;
+  TestPattern source;
+};
+
 // The real source, unpaced, feeding a real pool: whatever order the workers finish in, the
 // hub hands on each frame at most once and each one newer than the one before.
 TEST(Pipeline, RealSourceUnpacedPublishesStrictlyNewerFrames) {
-  Hub hub;
-  Heard heard;
-  heard.attach(hub);
-  EncoderPool pool(4, 80, hub);
-  TestPattern source(640, 480, 0, 6);
+  Chain c(4, 640, 480, 6);
+  auto& [heard, hub, pool, source] = c;
   source.set_noise(8);  // uneven encode times make workers finish out of order
-  pool.start();
-  source.start(pool);
+  c.start();
   ASSERT_TRUE(eventually([&] { return heard.size() >= 200; }));
-  source.stop();
-  pool.stop();
+  c.stop();
 
   const auto seqs = heard.seqs();
   for (std::size_t i = 1; i < seqs.size(); ++i)
@@ -77,44 +95,29 @@ TEST(Pipeline, RealSourceUnpacedPublishesStrictlyNewerFrames) {
 // Shutting the whole pipeline down mid-stream at 1080p with grain: everything in flight is
 // finished or dropped, stop() returns, and the source can run again.
 TEST(Pipeline, StopsWithWorkInFlightAndRestarts) {
-  Hub hub;
-  Heard heard;
-  heard.attach(hub);
-  EncoderPool pool(3, 80, hub);
-  TestPattern source(1920, 1080, 0, 5);
+  Chain c(3, 1920, 1080, 5);
+  auto& [heard, hub, pool, source] = c;
   source.set_noise(6);
-  pool.start();
-  source.start(pool);
+  c.start();
   ASSERT_TRUE(eventually([&] { return heard.size() >= 3; }));
-  source.stop();
-  pool.stop();  // encoders are busy: that is the point
+  c.stop();  // encoders are busy: that is the point
   const std::size_t after_stop = heard.size();
   EXPECT_EQ(pool.stats().encoded, hub.published() + hub.dropped_late());
 
-  pool.start();
-  source.start(pool);
+  c.start();
   ASSERT_TRUE(eventually([&] { return heard.size() >= after_stop + 3; }));
-  source.stop();
-  pool.stop();
+  c.stop();
   const auto seqs = heard.seqs();
   for (std::size_t i = 1; i < seqs.size(); ++i)
     ASSERT_LT(seqs[i - 1], seqs[i]) << "at " << i;
 }
 
-// Counts what the source captured; the pool's own counters tell what it encoded.
-struct IdlePipeline {
-  Hub hub;
-  EncoderPool pool{2, 80, hub};
-  TestPattern source{320, 240, 0, 4};
-
-  IdlePipeline() {
+// A chain whose source draws only while the hub's Demand wants frames. The source counts what
+// it captured; the pool's own counters tell what it encoded.
+struct IdlePipeline : Chain {
+  IdlePipeline() : Chain(2, 320, 240, 4) {
     source.set_demand(&hub.demand());
-    pool.start();
-    source.start(pool);
-  }
-  ~IdlePipeline() {
-    source.stop();
-    pool.stop();
+    start();
   }
   // The source is asleep in Demand::acquire() for the `n`th time and every frame it handed
   // the pool has come out: from here nothing moves until someone asks.

@@ -224,4 +224,16 @@ inline bool wait_closed(const FrameMailbox& box) {
   return eventually([&box] { return box.closed(); });
 }
 
+// Once a stream has ended: the mailbox holds the frame numbered `good` (none when 0), so
+// nothing that came after it got through.
+inline void expect_last_delivered(FrameMailbox& box, std::uint64_t good) {
+  const auto delivered = box.take();
+  if (good == 0) {
+    EXPECT_FALSE(delivered.has_value()) << "a frame got through";
+  } else {
+    ASSERT_TRUE(delivered.has_value());
+    EXPECT_EQ(delivered->header.seq, good);
+  }
+}
+
 }  // namespace camstream::testing

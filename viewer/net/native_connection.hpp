@@ -1,13 +1,12 @@
 // native_connection.hpp - camview's native-protocol connection: handshake, read frames, ping.
 #pragma once
 
-#include <atomic>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
-#include <string>
-#include <thread>
+#include <vector>
 
 #include <asio.hpp>
 
