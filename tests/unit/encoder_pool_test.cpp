@@ -100,15 +100,25 @@ class RecordingSink final : public EncodedSink {
   std::vector<EncodedFramePtr> frames_;
 };
 
+// One picture, and a started pool of `workers` whose sink holds every worker inside
+// publish() until sink.open(). The destructor opens it, so a failed test cannot hang joining.
+struct GatedPool {
+  explicit GatedPool(int workers, int width = 320, int height = 240)
+      : pictures(width, height, 1), pool(workers, 80, sink) {
+    pool.start();
+  }
+  ~GatedPool() { sink.open(); }
+
+  Pictures pictures;
+  RecordingSink sink{nullptr, /*gate_open=*/false};
+  EncoderPool pool;
+};
+
 TEST(EncoderPool, PublishesNewerFramesOnceEachWithTheirOwnPixels) {
   Pictures pictures(320, 240, 7);
   Hub hub;
-  std::mutex mutex;
-  std::vector<std::uint64_t> heard;
-  hub.set_listener([&](const EncodedFramePtr& f) {
-    std::lock_guard lock(mutex);
-    heard.push_back(f->header.seq);
-  });
+  testing::Heard heard;
+  heard.attach(hub);
   RecordingSink sink(&hub);
   EncoderPool pool(3, 80, sink);
   EXPECT_EQ(pool.workers(), 3);
@@ -156,11 +166,11 @@ TEST(EncoderPool, PublishesNewerFramesOnceEachWithTheirOwnPixels) {
   EXPECT_EQ(published, accepted);
 
   // Through the hub, whatever order the workers finished in, seqs only go up.
-  std::lock_guard lock(mutex);
-  ASSERT_FALSE(heard.empty());
-  for (std::size_t i = 1; i < heard.size(); ++i)
-    EXPECT_LT(heard[i - 1], heard[i]);
-  EXPECT_EQ(hub.published(), heard.size());
+  const std::vector<std::uint64_t> seqs = heard.seqs();
+  ASSERT_FALSE(seqs.empty());
+  for (std::size_t i = 1; i < seqs.size(); ++i)
+    EXPECT_LT(seqs[i - 1], seqs[i]);
+  EXPECT_EQ(hub.published(), seqs.size());
   EXPECT_EQ(hub.published() + hub.dropped_late(), kWanted);
   EXPECT_EQ(hub.latest()->header.seq, *accepted.rbegin());
 
@@ -204,10 +214,8 @@ TEST(EncoderPool, RefusesWhenEveryWorkerIsBusy) {
 }
 
 TEST(EncoderPool, RawFrameReleasedBeforePublishing) {
-  Pictures pictures(640, 480, 1);
-  RecordingSink sink(nullptr, /*gate_open=*/false);
-  EncoderPool pool(1, 80, sink);
-  pool.start();
+  GatedPool g(1, 640, 480);
+  auto& [pictures, sink, pool] = g;
   ASSERT_TRUE(pool.offer(pictures.frame(0)));
   ASSERT_TRUE(sink.wait_entered(1));
   // The worker is still inside publish(), yet the capture buffer is already back.
@@ -242,10 +250,8 @@ TEST(EncoderPool, StopWithWorkInFlightReturnsAndReleasesEverything) {
 }
 
 TEST(EncoderPool, StopWhileAWorkerIsBlockedInPublish) {
-  Pictures pictures(320, 240, 1);
-  RecordingSink sink(nullptr, /*gate_open=*/false);
-  EncoderPool pool(2, 80, sink);
-  pool.start();
+  GatedPool g(2);
+  auto& [pictures, sink, pool] = g;
   ASSERT_TRUE(pool.offer(pictures.frame(0)));
   ASSERT_TRUE(sink.wait_entered(1));
   std::atomic<bool> stopped{false};
@@ -278,10 +284,8 @@ TEST(EncoderPool, RestartsAfterStop) {
 // An unpaced source hands frames over with offer_wait(): one may wait behind busy workers,
 // the next waits in the call, and none is refused.
 TEST(EncoderPool, OfferWaitKeepsOneFrameReadyBehindBusyWorkers) {
-  Pictures pictures(320, 240, 1);
-  RecordingSink sink(nullptr, /*gate_open=*/false);
-  EncoderPool pool(1, 80, sink);
-  pool.start();
+  GatedPool g(1);
+  auto& [pictures, sink, pool] = g;
   std::stop_source stop;
   EXPECT_TRUE(pool.offer_wait(pictures.frame(0), stop.get_token())) << "a worker is idle";
   ASSERT_TRUE(sink.wait_entered(1));  // the only worker is now held inside publish()
@@ -308,10 +312,8 @@ TEST(EncoderPool, OfferWaitKeepsOneFrameReadyBehindBusyWorkers) {
 
 // A stop request, or the pool stopping, ends a wait for room that never comes.
 TEST(EncoderPool, OfferWaitEndsOnStop) {
-  Pictures pictures(320, 240, 1);
-  RecordingSink sink(nullptr, /*gate_open=*/false);
-  EncoderPool pool(1, 80, sink);
-  pool.start();
+  GatedPool g(1);
+  auto& [pictures, sink, pool] = g;
   std::stop_source stop;
   ASSERT_TRUE(pool.offer_wait(pictures.frame(0), stop.get_token()));
   ASSERT_TRUE(sink.wait_entered(1));

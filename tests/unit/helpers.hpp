@@ -10,6 +10,7 @@
 #include <fstream>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -139,6 +140,29 @@ inline EncodedFramePtr make_filler_frame(std::uint64_t seq, std::uint32_t size) 
 struct WireMessage {
   proto::MessageHeader header;
   std::vector<std::uint8_t> payload;
+};
+
+// Records the sequence numbers a hub hands on to its listener, as the server would get them.
+class Heard {
+ public:
+  void attach(Hub& hub) {
+    hub.set_listener([this](const EncodedFramePtr& f) {
+      std::lock_guard lock(mutex_);
+      seqs_.push_back(f->header.seq);
+    });
+  }
+  std::vector<std::uint64_t> seqs() const {
+    std::lock_guard lock(mutex_);
+    return seqs_;
+  }
+  std::size_t size() const {
+    std::lock_guard lock(mutex_);
+    return seqs_.size();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::uint64_t> seqs_;
 };
 
 // A plain Asio client on its own io_context. Every read is bounded by a timeout, so a server

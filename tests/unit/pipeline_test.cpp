@@ -3,7 +3,6 @@
 #include <cstdint>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -19,30 +18,8 @@ namespace camstream {
 namespace {
 
 using testing::eventually;
+using testing::Heard;
 using testing::kTimeout;
-
-// Records the sequence numbers a hub hands on, as the server would receive them.
-class Heard {
- public:
-  void attach(Hub& hub) {
-    hub.set_listener([this](const EncodedFramePtr& f) {
-      std::lock_guard lock(mutex_);
-      seqs_.push_back(f->header.seq);
-    });
-  }
-  std::vector<std::uint64_t> seqs() const {
-    std::lock_guard lock(mutex_);
-    return seqs_;
-  }
-  std::size_t size() const {
-    std::lock_guard lock(mutex_);
-    return seqs_.size();
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<std::uint64_t> seqs_;
-};
 
 // The test pattern, unpaced, feeding a pool of encoders that publish to a hub, which tells
 // `heard` what it hands on. The destructor stops it.
