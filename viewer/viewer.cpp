@@ -51,7 +51,6 @@ Viewer::Outcome Viewer::consume(const ReceivedFrame& frame) {
     capture_local_us_ = static_cast<std::int64_t>(frame.header.capture_us) - offset;
   stats_.frame(since_capture(frame.received_us), since_capture(decoded_us),
                static_cast<std::int64_t>(decoded_us - decode_start_us));
-  last_seq_ = frame.header.seq;
   const Yuv420Image& img = decoder_.image();
   width_ = img.width();
   height_ = img.height();

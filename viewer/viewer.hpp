@@ -80,7 +80,6 @@ class Viewer {
   FrameDecoder decoder_;
   ViewerStats stats_;
   std::uint64_t decoded_ = 0;
-  std::uint64_t last_seq_ = 0;
   std::uint64_t last_roll_us_;
   std::uint64_t pattern_errors_ = 0;
   int width_ = 0;
