@@ -1,5 +1,4 @@
-// main_loop.hpp - camview's main thread: frames from the mailbox through the Viewer, with a
-// window (SDL events) or without one, until the stream, the user or --frames ends it.
+// main_loop.hpp - camview's main thread: mailbox to Viewer to window (or none), until the end.
 #pragma once
 
 #include <atomic>

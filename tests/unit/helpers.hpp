@@ -1,5 +1,4 @@
-// helpers.hpp - shared by the unit tests: bounded waits, encoded test frames, a loopback client
-// and a server harness.
+// helpers.hpp - shared by the unit tests: waits, encoded frames, a loopback client and server.
 #pragma once
 
 #include <algorithm>

@@ -1,5 +1,4 @@
-// main_loop_test.cpp - camview's headless loop: how --frames, the end of the stream and a
-// signal end it, and the exit code of each. (The windowed loop needs a display: e2e tests.)
+// main_loop_test.cpp - camview's headless loop: what ends it, and the exit code of each end.
 #include "viewer/main_loop.hpp"
 
 #include <atomic>
@@ -44,6 +43,8 @@ struct Rig {
     viewer = std::make_unique<Viewer>(opt, make_connection(opt.target, opt.url, box, [] {}), box);
   }
 };
+
+// run_window needs a display and SDL events: the e2e tests run it under Xvfb.
 
 TEST(MainLoop, HeadlessEndsWellAfterFramesN) {
   Rig r(/*frames=*/1);

@@ -1,5 +1,4 @@
-// pipeline_test.cpp - the test pattern, the encoder pool, the hub and the server together: order,
-// stop and restart, and capture only while someone watches.
+// pipeline_test.cpp - pattern, encoder pool, hub and server together: order, stop, demand.
 #include <cstdint>
 #include <future>
 #include <memory>

@@ -1,5 +1,4 @@
-// viewer_helpers.hpp - shared by camview's tests: received frames, a scripted stand-in server on
-// loopback, MJPEG response pieces, a notify counter, short limits and waits on a mailbox.
+// viewer_helpers.hpp - shared by camview's tests: frames, a scripted loopback server, waits.
 #pragma once
 
 #include <algorithm>

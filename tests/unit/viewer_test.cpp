@@ -1,5 +1,4 @@
-// viewer_test.cpp - what camview does with a frame after the mailbox, its title, its exit code
-// and the life of its connection.
+// viewer_test.cpp - a frame after the mailbox, the title, the exit code, the connection's life.
 #include "viewer/viewer.hpp"
 
 #include <memory>
