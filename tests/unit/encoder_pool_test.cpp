@@ -5,7 +5,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <cstring>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -15,9 +14,7 @@
 
 #include <gtest/gtest.h>
 
-#include "device/capture/demand.hpp"
 #include "device/capture/test_pattern.hpp"
-#include "device/encode/stage_times.hpp"
 #include "device/serve/hub.hpp"
 #include "helpers.hpp"
 #include "shared/jpeg.hpp"
@@ -27,6 +24,7 @@ namespace camstream {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::eventually;
 constexpr auto kTimeout = 30s;
 
 // Pictures the fake source hands out. They are never written while frames point at them.
@@ -102,25 +100,25 @@ class RecordingSink final : public EncodedSink {
   std::vector<EncodedFramePtr> frames_;
 };
 
-template <typename Pred>
-bool eventually(Pred pred) {
-  const auto deadline = std::chrono::steady_clock::now() + kTimeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(1ms);
+// One picture, and a started pool of `workers` whose sink holds every worker inside
+// publish() until sink.open(). The destructor opens it, so a failed test cannot hang joining.
+struct GatedPool {
+  explicit GatedPool(int workers, int width = 320, int height = 240)
+      : pictures(width, height, 1), pool(workers, 80, sink) {
+    pool.start();
   }
-  return true;
-}
+  ~GatedPool() { sink.open(); }
+
+  Pictures pictures;
+  RecordingSink sink{nullptr, /*gate_open=*/false};
+  EncoderPool pool;
+};
 
 TEST(EncoderPool, PublishesNewerFramesOnceEachWithTheirOwnPixels) {
   Pictures pictures(320, 240, 7);
   Hub hub;
-  std::mutex mutex;
-  std::vector<std::uint64_t> heard;
-  hub.set_listener([&](const EncodedFramePtr& f) {
-    std::lock_guard lock(mutex);
-    heard.push_back(f->header.seq);
-  });
+  testing::Heard heard;
+  heard.attach(hub);
   RecordingSink sink(&hub);
   EncoderPool pool(3, 80, sink);
   EXPECT_EQ(pool.workers(), 3);
@@ -168,11 +166,11 @@ TEST(EncoderPool, PublishesNewerFramesOnceEachWithTheirOwnPixels) {
   EXPECT_EQ(published, accepted);
 
   // Through the hub, whatever order the workers finished in, seqs only go up.
-  std::lock_guard lock(mutex);
-  ASSERT_FALSE(heard.empty());
-  for (std::size_t i = 1; i < heard.size(); ++i)
-    EXPECT_LT(heard[i - 1], heard[i]);
-  EXPECT_EQ(hub.published(), heard.size());
+  const std::vector<std::uint64_t> seqs = heard.seqs();
+  ASSERT_FALSE(seqs.empty());
+  for (std::size_t i = 1; i < seqs.size(); ++i)
+    EXPECT_LT(seqs[i - 1], seqs[i]);
+  EXPECT_EQ(hub.published(), seqs.size());
   EXPECT_EQ(hub.published() + hub.dropped_late(), kWanted);
   EXPECT_EQ(hub.latest()->header.seq, *accepted.rbegin());
 
@@ -216,10 +214,8 @@ TEST(EncoderPool, RefusesWhenEveryWorkerIsBusy) {
 }
 
 TEST(EncoderPool, RawFrameReleasedBeforePublishing) {
-  Pictures pictures(640, 480, 1);
-  RecordingSink sink(nullptr, /*gate_open=*/false);
-  EncoderPool pool(1, 80, sink);
-  pool.start();
+  GatedPool g(1, 640, 480);
+  auto& [pictures, sink, pool] = g;
   ASSERT_TRUE(pool.offer(pictures.frame(0)));
   ASSERT_TRUE(sink.wait_entered(1));
   // The worker is still inside publish(), yet the capture buffer is already back.
@@ -254,10 +250,8 @@ TEST(EncoderPool, StopWithWorkInFlightReturnsAndReleasesEverything) {
 }
 
 TEST(EncoderPool, StopWhileAWorkerIsBlockedInPublish) {
-  Pictures pictures(320, 240, 1);
-  RecordingSink sink(nullptr, /*gate_open=*/false);
-  EncoderPool pool(2, 80, sink);
-  pool.start();
+  GatedPool g(2);
+  auto& [pictures, sink, pool] = g;
   ASSERT_TRUE(pool.offer(pictures.frame(0)));
   ASSERT_TRUE(sink.wait_entered(1));
   std::atomic<bool> stopped{false};
@@ -290,10 +284,8 @@ TEST(EncoderPool, RestartsAfterStop) {
 // An unpaced source hands frames over with offer_wait(): one may wait behind busy workers,
 // the next waits in the call, and none is refused.
 TEST(EncoderPool, OfferWaitKeepsOneFrameReadyBehindBusyWorkers) {
-  Pictures pictures(320, 240, 1);
-  RecordingSink sink(nullptr, /*gate_open=*/false);
-  EncoderPool pool(1, 80, sink);
-  pool.start();
+  GatedPool g(1);
+  auto& [pictures, sink, pool] = g;
   std::stop_source stop;
   EXPECT_TRUE(pool.offer_wait(pictures.frame(0), stop.get_token())) << "a worker is idle";
   ASSERT_TRUE(sink.wait_entered(1));  // the only worker is now held inside publish()
@@ -301,10 +293,9 @@ TEST(EncoderPool, OfferWaitKeepsOneFrameReadyBehindBusyWorkers) {
   EXPECT_FALSE(pool.offer(pictures.frame(2))) << "offer() still refuses when all are busy";
 
   std::atomic<int> result{-1};
-  std::thread waiter(
+  testing::BlockingCall waiter(
       [&] { result = pool.offer_wait(pictures.frame(3), stop.get_token()) ? 1 : 0; });
-  std::this_thread::sleep_for(20ms);
-  EXPECT_EQ(result.load(), -1) << "took a second frame while one already waited";
+  EXPECT_TRUE(waiter.asleep()) << "took a second frame while one already waited";
   sink.open();  // frame 0 is published, the worker takes frame 1, frame 3 gets its place
   waiter.join();
   EXPECT_EQ(result.load(), 1);
@@ -321,354 +312,32 @@ TEST(EncoderPool, OfferWaitKeepsOneFrameReadyBehindBusyWorkers) {
 
 // A stop request, or the pool stopping, ends a wait for room that never comes.
 TEST(EncoderPool, OfferWaitEndsOnStop) {
-  Pictures pictures(320, 240, 1);
-  RecordingSink sink(nullptr, /*gate_open=*/false);
-  EncoderPool pool(1, 80, sink);
-  pool.start();
+  GatedPool g(1);
+  auto& [pictures, sink, pool] = g;
   std::stop_source stop;
   ASSERT_TRUE(pool.offer_wait(pictures.frame(0), stop.get_token()));
   ASSERT_TRUE(sink.wait_entered(1));
   ASSERT_TRUE(pool.offer_wait(pictures.frame(1), stop.get_token()));
 
   std::atomic<int> result{-1};
-  std::thread waiter(
+  testing::BlockingCall waiter(
       [&] { result = pool.offer_wait(pictures.frame(2), stop.get_token()) ? 1 : 0; });
-  std::this_thread::sleep_for(20ms);
-  EXPECT_EQ(result.load(), -1);
+  EXPECT_TRUE(waiter.asleep()) << "returned with no room";
   stop.request_stop();
   waiter.join();
   EXPECT_EQ(result.load(), 0);
 
   result = -1;
   std::stop_source other;
-  std::thread stopped_by_pool(
+  testing::BlockingCall stopped_by_pool(
       [&] { result = pool.offer_wait(pictures.frame(3), other.get_token()) ? 1 : 0; });
-  std::this_thread::sleep_for(20ms);
+  EXPECT_TRUE(stopped_by_pool.asleep()) << "returned with no room";
   std::thread stopper([&] { pool.stop(); });  // joins the worker once the gate opens
   ASSERT_TRUE(eventually([&] { return result.load() == 0; })) << "still waiting after stop()";
   sink.open();
   stopper.join();
   stopped_by_pool.join();
   EXPECT_EQ(pictures.released(), pictures.created());
-}
-
-// Records the sequence numbers a hub hands on, as the server would receive them.
-class Heard {
- public:
-  void attach(Hub& hub) {
-    hub.set_listener([this](const EncodedFramePtr& f) {
-      std::lock_guard lock(mutex_);
-      seqs_.push_back(f->header.seq);
-    });
-  }
-  std::vector<std::uint64_t> seqs() const {
-    std::lock_guard lock(mutex_);
-    return seqs_;
-  }
-  std::size_t size() const {
-    std::lock_guard lock(mutex_);
-    return seqs_.size();
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<std::uint64_t> seqs_;
-};
-
-// The real source, unpaced, feeding a real pool: whatever order the workers finish in, the
-// hub hands on each frame at most once and each one newer than the one before.
-TEST(EncoderPool, RealSourceUnpacedPublishesStrictlyNewerFrames) {
-  Hub hub;
-  Heard heard;
-  heard.attach(hub);
-  EncoderPool pool(4, 80, hub);
-  TestPattern source(640, 480, 0, 6);
-  source.set_noise(8);  // uneven encode times make workers finish out of order
-  pool.start();
-  source.start(pool);
-  ASSERT_TRUE(eventually([&] { return heard.size() >= 200; }));
-  source.stop();
-  pool.stop();
-
-  const auto seqs = heard.seqs();
-  for (std::size_t i = 1; i < seqs.size(); ++i)
-    ASSERT_LT(seqs[i - 1], seqs[i]) << "at " << i;
-  const EncoderStats stats = pool.stats();
-  EXPECT_EQ(hub.published(), seqs.size());
-  EXPECT_EQ(hub.published() + hub.dropped_late(), stats.encoded);
-  EXPECT_EQ(stats.failed, 0u);
-  // Every capture was either taken by the pool or dropped; the pool may have discarded a few
-  // queued ones at stop.
-  const SourceStats captured = source.stats();
-  EXPECT_GE(captured.captured, stats.encoded + captured.dropped);
-  EXPECT_EQ(stats.queue.count, stats.encoded);
-  EXPECT_EQ(stats.encode.count, stats.encoded);
-}
-
-// Shutting the whole pipeline down mid-stream at 1080p with grain: everything in flight is
-// finished or dropped, stop() returns, and the source can run again.
-TEST(EncoderPool, PipelineStopsWithWorkInFlightAndRestarts) {
-  Hub hub;
-  Heard heard;
-  heard.attach(hub);
-  EncoderPool pool(3, 80, hub);
-  TestPattern source(1920, 1080, 0, 5);
-  source.set_noise(6);
-  pool.start();
-  source.start(pool);
-  ASSERT_TRUE(eventually([&] { return heard.size() >= 3; }));
-  source.stop();
-  pool.stop();  // encoders are busy: that is the point
-  const std::size_t after_stop = heard.size();
-  EXPECT_EQ(pool.stats().encoded, hub.published() + hub.dropped_late());
-
-  pool.start();
-  source.start(pool);
-  ASSERT_TRUE(eventually([&] { return heard.size() >= after_stop + 3; }));
-  source.stop();
-  pool.stop();
-  const auto seqs = heard.seqs();
-  for (std::size_t i = 1; i < seqs.size(); ++i)
-    ASSERT_LT(seqs[i - 1], seqs[i]) << "at " << i;
-}
-
-// Grain makes the JPEG several times larger, changes from frame to frame, and leaves the
-// seqcode readable, so --check-pattern still works on a noisy stream.
-TEST(EncoderPool, NoisyPatternIsLargerAndKeepsItsCode) {
-  Yuv420Image clean(1280, 720), noisy(1280, 720), noisy_next(1280, 720);
-  TestPattern::render(clean, 5);
-  TestPattern::render(noisy, 5);
-  TestPattern::render(noisy_next, 6);
-  const PatternNoise noise(11);
-  const int code_top = seqcode::layout_for(1280, 720).y0;
-  noise.apply(noisy, 5, code_top);
-  noise.apply(noisy_next, 6, code_top);
-
-  JpegEncoder encoder;
-  const std::size_t capacity = JpegEncoder::max_size(1280, 720);
-  std::vector<std::uint8_t> out(capacity);
-  const std::size_t clean_size = encoder.compress(clean.view(), 80, out.data(), capacity);
-  const std::size_t noisy_size = encoder.compress(noisy.view(), 80, out.data(), capacity);
-  ASSERT_GT(clean_size, 0u) << encoder.error();
-  ASSERT_GT(noisy_size, 0u) << encoder.error();
-  EXPECT_GT(noisy_size, 4 * clean_size) << clean_size << " vs " << noisy_size;
-
-  JpegDecoder decoder;
-  Yuv420Image decoded;
-  ASSERT_TRUE(decoder.decode(std::span(out.data(), noisy_size), decoded)) << decoder.error();
-  EXPECT_EQ(seqcode::read(decoded.y(), decoded.y_stride(), 1280, 720),
-            std::optional<std::uint32_t>(5));
-  // The grain itself differs between frames (same picture apart from the square).
-  int differing_rows = 0;
-  for (int row = 0; row < TestPattern::bars_height(720); ++row) {
-    if (std::memcmp(noisy.y() + row * noisy.y_stride(), noisy_next.y() + row * noisy.y_stride(),
-                    1280) != 0)
-      ++differing_rows;
-  }
-  EXPECT_EQ(differing_rows, TestPattern::bars_height(720));
-}
-
-// Counts what the source captured; the pool's own counters tell what it encoded.
-struct IdlePipeline {
-  Hub hub;
-  EncoderPool pool{2, 80, hub};
-  TestPattern source{320, 240, 0, 4};
-
-  IdlePipeline() {
-    source.set_demand(&hub.demand());
-    pool.start();
-    source.start(pool);
-  }
-  ~IdlePipeline() {
-    source.stop();
-    pool.stop();
-  }
-  // The source is asleep in Demand::acquire() for the `n`th time and every frame it handed
-  // the pool has come out: from here nothing moves until someone asks.
-  bool settled(std::uint64_t n) {
-    return eventually([&] {
-      const SourceStats s = source.stats();
-      const EncoderStats e = pool.stats();
-      return hub.demand().idle_waits() >= n && s.captured == s.dropped + e.encoded + e.failed;
-    });
-  }
-};
-
-TEST(EncoderPool, IdleWhileNobodyWatchesAndResumesForAWatcher) {
-  IdlePipeline p;
-  ASSERT_TRUE(p.settled(1));
-  EXPECT_EQ(p.source.stats().captured, 0u) << "drew frames with no one watching";
-  EXPECT_EQ(p.pool.stats().encoded, 0u);
-  EXPECT_EQ(p.hub.latest(), nullptr);
-
-  {
-    const Demand::Watch watch(p.hub.demand());
-    EXPECT_EQ(p.hub.demand().watchers(), 1);
-    ASSERT_TRUE(eventually([&] { return p.hub.published() >= 10; }));
-  }
-  EXPECT_EQ(p.hub.demand().watchers(), 0);
-  ASSERT_TRUE(p.settled(2));
-  const std::uint64_t captured = p.source.stats().captured;
-  const std::uint64_t encoded = p.pool.stats().encoded;
-  // Asleep again: another look finds the same counts however long it takes to get here.
-  std::this_thread::sleep_for(20ms);
-  EXPECT_EQ(p.source.stats().captured, captured);
-  EXPECT_EQ(p.pool.stats().encoded, encoded);
-}
-
-TEST(EncoderPool, ASnapshotRequestEncodesExactlyOneFrame) {
-  IdlePipeline p;
-  ASSERT_TRUE(p.settled(1));
-
-  std::mutex mutex;
-  std::condition_variable answered;
-  std::vector<EncodedFramePtr> got;
-  const auto wait_for_answer = [&](std::size_t n) {
-    std::unique_lock lock(mutex);
-    return answered.wait_for(lock, kTimeout, [&] { return got.size() >= n; });
-  };
-  const auto ask = [&] {
-    return p.hub.request_next([&](const EncodedFramePtr& f) {
-      std::lock_guard lock(mutex);
-      got.push_back(f);
-      answered.notify_all();
-    });
-  };
-
-  ask();
-  ASSERT_TRUE(wait_for_answer(1));
-  ASSERT_NE(got[0], nullptr);
-  ASSERT_TRUE(p.settled(2));
-  EXPECT_EQ(p.source.stats().captured, 1u);
-  EXPECT_EQ(p.pool.stats().encoded, 1u);
-  EXPECT_FALSE(p.hub.demand().request_pending());
-
-  // A second snapshot gets a fresh frame, newer than the first.
-  ask();
-  ASSERT_TRUE(wait_for_answer(2));
-  ASSERT_NE(got[1], nullptr);
-  EXPECT_GT(got[1]->header.seq, got[0]->header.seq);
-  ASSERT_TRUE(p.settled(3));
-  EXPECT_EQ(p.source.stats().captured, 2u);
-  EXPECT_EQ(p.pool.stats().encoded, 2u);
-}
-
-// Over real TCP: no encoding before a client streams, frames as soon as one does, and idle
-// again once it has gone.
-TEST(EncoderPool, ServerClientsDriveTheDemand) {
-  testing::ServerHarness harness;
-  ASSERT_TRUE(harness.start());
-  Hub& hub = harness.hub();
-  EncoderPool pool(2, 80, hub);
-  TestPattern source(320, 240, 0, 4);
-  source.set_demand(&hub.demand());
-  pool.start();
-  source.start(pool);
-  ASSERT_TRUE(eventually([&] { return hub.demand().idle_waits() >= 1; }));
-  EXPECT_EQ(source.stats().captured, 0u);
-
-  {
-    testing::LoopbackClient client(harness.port());
-    ASSERT_TRUE(client.connected());
-    proto::ServerHello reply;
-    ASSERT_EQ(client.hello(reply), proto::Error::kNone);
-    const auto first = client.read_frame();
-    ASSERT_TRUE(first.has_value());
-    const auto second = client.read_frame();
-    ASSERT_TRUE(second.has_value());
-    EXPECT_EQ(hub.demand().watchers(), 1);
-    client.close();
-  }
-  // The server notices the close and gives back the watch; the source, which never slept
-  // while watched, goes back to sleep a second time.
-  ASSERT_TRUE(eventually([&] { return hub.demand().watchers() == 0; }));
-  ASSERT_TRUE(eventually([&] { return hub.demand().idle_waits() == 2; }));
-  source.stop();
-  pool.stop();
-  EXPECT_GT(pool.stats().encoded, 0u);
-}
-
-TEST(Demand, WatchCountsAndMoves) {
-  Demand d;
-  EXPECT_FALSE(d.try_acquire());
-  Demand::Watch a(d);
-  EXPECT_TRUE(a.active());
-  EXPECT_EQ(d.watchers(), 1);
-  Demand::Watch b = std::move(a);
-  EXPECT_FALSE(a.active());  // NOLINT(bugprone-use-after-move): checking the moved-from state
-  EXPECT_EQ(d.watchers(), 1);
-  EXPECT_TRUE(d.try_acquire());
-  EXPECT_TRUE(d.try_acquire());  // a watcher wants every frame
-  b.reset();
-  b.reset();
-  EXPECT_EQ(d.watchers(), 0);
-  EXPECT_FALSE(d.try_acquire());
-}
-
-TEST(Demand, RequestIsTakenOnceAndCanBeGivenBack) {
-  Demand d;
-  d.request_frame();
-  d.request_frame();  // two at once are served by one frame
-  EXPECT_TRUE(d.request_pending());
-  EXPECT_TRUE(d.try_acquire());
-  EXPECT_FALSE(d.request_pending());
-  EXPECT_FALSE(d.try_acquire());
-  d.release_request();  // the frame could not be used
-  EXPECT_TRUE(d.try_acquire());
-  EXPECT_FALSE(d.try_acquire());
-}
-
-TEST(Demand, AcquireSleepsUntilWantedOrStopped) {
-  Demand d;
-  std::stop_source stop;
-  std::atomic<int> result{-1};
-  std::thread waiter([&] { result = d.acquire(stop.get_token()) ? 1 : 0; });
-  ASSERT_TRUE(eventually([&] { return d.idle_waits() == 1; }));
-  EXPECT_EQ(result.load(), -1);
-  d.request_frame();
-  waiter.join();
-  EXPECT_EQ(result.load(), 1);
-  EXPECT_FALSE(d.request_pending());
-
-  std::thread stopped([&] { result = d.acquire(stop.get_token()) ? 1 : 0; });
-  ASSERT_TRUE(eventually([&] { return d.idle_waits() == 2; }));
-  stop.request_stop();
-  stopped.join();
-  EXPECT_EQ(result.load(), 0);
-}
-
-TEST(StageTimes, BucketsCoverEveryDurationInOrder) {
-  for (std::uint64_t us : {0ull, 1ull, 7ull, 8ull, 9ull, 15ull, 16ull, 17ull, 1000ull, 33333ull,
-                           1'000'000ull, 30'000'000ull}) {
-    const std::size_t b = StageTimes::bucket_of(us);
-    EXPECT_LE(StageTimes::bucket_lower(b), us) << us;
-    EXPECT_GT(StageTimes::bucket_upper(b), us) << us;
-  }
-  for (std::size_t b = 1; b < StageTimes::kBuckets; ++b)
-    EXPECT_EQ(StageTimes::bucket_lower(b), StageTimes::bucket_upper(b - 1)) << b;
-  EXPECT_EQ(StageTimes::bucket_of(UINT64_MAX), StageTimes::kBuckets - 1);
-}
-
-TEST(StageTimes, PercentilesAndIntervals) {
-  StageTimes t;
-  EXPECT_EQ(t.snapshot().percentile_ms(0.5), 0.0);
-  for (int i = 0; i < 98; ++i)
-    t.record(5);  // exact bucket: 5 µs
-  t.record(1000);
-  t.record(1000);
-  const StageTimes::Snapshot first = t.snapshot();
-  EXPECT_EQ(first.count, 100u);
-  EXPECT_DOUBLE_EQ(first.percentile_ms(0.5), 0.005);
-  EXPECT_DOUBLE_EQ(first.percentile_ms(0.98), 0.005);
-  // 1000 µs lies in [960, 1024): reported as the middle, within 12.5 %.
-  EXPECT_NEAR(first.percentile_ms(0.99), 1.0, 0.125);
-  EXPECT_NEAR(first.mean_ms(), (98 * 5 + 2000) / 100.0 / 1000.0, 1e-12);
-
-  t.record(20'000);
-  const StageTimes::Snapshot interval = t.snapshot().since(first);
-  EXPECT_EQ(interval.count, 1u);
-  EXPECT_NEAR(interval.percentile_ms(0.5), 20.0, 2.5);
-  EXPECT_DOUBLE_EQ(interval.mean_ms(), 20.0);
 }
 
 }  // namespace

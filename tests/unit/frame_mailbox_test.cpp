@@ -2,9 +2,11 @@
 #include "viewer/net/frame_mailbox.hpp"
 
 #include <chrono>
-#include <thread>
+#include <optional>
 
 #include <gtest/gtest.h>
+
+#include "tests/unit/helpers.hpp"
 
 namespace camstream {
 namespace {
@@ -18,6 +20,20 @@ ReceivedFrame frame(std::uint64_t seq) {
   f.jpeg_offset = 2;
   return f;
 }
+
+// wait_take(10s) on a thread of its own: what it got and how long it waited.
+struct Consumer {
+  explicit Consumer(FrameMailbox& box)
+      : call([this, &box] {
+          const auto start = std::chrono::steady_clock::now();
+          frame = box.wait_take(10s);
+          waited = std::chrono::steady_clock::now() - start;
+        }) {}
+
+  std::optional<ReceivedFrame> frame;
+  std::chrono::steady_clock::duration waited{};
+  testing::BlockingCall call;  // last: the thread starts once the others exist
+};
 
 TEST(FrameMailbox, EmptyTakesNothing) {
   FrameMailbox box;
@@ -59,26 +75,23 @@ TEST(FrameMailbox, WaitTakeTimesOutEmpty) {
 
 TEST(FrameMailbox, WaitTakeWakesOnPut) {
   FrameMailbox box;
-  std::thread producer([&box] {
-    std::this_thread::sleep_for(20ms);
-    box.put(frame(9));
-  });
-  const auto f = box.wait_take(10s);
-  producer.join();
-  ASSERT_TRUE(f.has_value());
-  EXPECT_EQ(f->header.seq, 9u);
+  Consumer consumer(box);
+  EXPECT_TRUE(consumer.call.asleep()) << "wait_take() returned from an empty mailbox";
+  box.put(frame(9));
+  consumer.call.join();
+  ASSERT_TRUE(consumer.frame.has_value());
+  EXPECT_EQ(consumer.frame->header.seq, 9u);
+  EXPECT_LT(consumer.waited, 9s) << "put() did not wake the waiter";
 }
 
 TEST(FrameMailbox, CloseKeepsTheFirstReasonAndWakesWaiters) {
   FrameMailbox box;
-  std::thread closer([&box] {
-    std::this_thread::sleep_for(20ms);
-    box.close("stream ended: peer closed the connection", true);
-  });
-  const auto start = std::chrono::steady_clock::now();
-  EXPECT_FALSE(box.wait_take(10s).has_value());
-  closer.join();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 9s) << "close() did not wake the waiter";
+  Consumer consumer(box);
+  EXPECT_TRUE(consumer.call.asleep()) << "wait_take() returned from an empty mailbox";
+  box.close("stream ended: peer closed the connection", true);
+  consumer.call.join();
+  EXPECT_FALSE(consumer.frame.has_value());
+  EXPECT_LT(consumer.waited, 9s) << "close() did not wake the waiter";
   EXPECT_TRUE(box.closed());
   EXPECT_TRUE(box.closed_with_error());
   EXPECT_EQ(box.reason(), "stream ended: peer closed the connection");

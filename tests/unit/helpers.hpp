@@ -1,12 +1,15 @@
-// helpers.hpp - shared by the unit tests: encoded test frames and a loopback client with timeouts.
+// helpers.hpp - shared by the unit tests: waits, encoded frames, a loopback client and server.
 #pragma once
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <fstream>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -16,6 +19,7 @@
 
 #include <asio.hpp>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "device/capture/test_pattern.hpp"
 #include "device/encode/encoded_frame.hpp"
@@ -32,6 +36,69 @@ using namespace std::chrono_literals;
 
 // Generous: these bound a failure, they are not performance expectations.
 inline constexpr std::chrono::milliseconds kTimeout = 10s;
+
+// Polls `pred` until it holds (true) or `timeout` passes (false): for state another thread
+// changes that offers nothing to wait on.
+template <typename Pred>
+bool eventually(Pred pred, std::chrono::milliseconds timeout = kTimeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+// A thread running one call that should block, and a way to see that it does. Asserting that
+// the call "has not returned yet" after a fixed sleep proves little on a busy machine; once
+// asleep() has seen the thread sleeping in the kernel (state S in /proc: a futex, a socket, a
+// timer), the call has made its choice to wait, and "not returned" means something.
+class BlockingCall {
+ public:
+  template <typename F>
+  explicit BlockingCall(F call)
+      : thread_([this, call = std::move(call)]() mutable {
+          tid_ = ::gettid();
+          call();
+          returned_ = true;
+        }) {}
+  ~BlockingCall() { join(); }
+  BlockingCall(const BlockingCall&) = delete;
+  BlockingCall& operator=(const BlockingCall&) = delete;
+
+  // Waits until the thread sleeps with the call not returned: true; false when the call
+  // returned first or kTimeout passed.
+  bool asleep() const {
+    bool sleeping = false;
+    eventually([&] {
+      if (returned_.load()) return true;
+      sleeping = state() == 'S' && !returned_.load();
+      return sleeping;
+    });
+    return sleeping;
+  }
+  bool returned() const { return returned_.load(); }
+  void join() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  // The thread's scheduler state from /proc/self/task/TID/stat, '?' when unknown.
+  char state() const {
+    const pid_t tid = tid_.load();
+    if (tid == 0) return '?';
+    std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/stat");
+    std::string line;
+    if (!std::getline(in, line)) return '?';
+    // "TID (NAME) STATE ...", where NAME may itself hold spaces and parentheses.
+    const std::size_t close = line.rfind(')');
+    return close != std::string::npos && close + 2 < line.size() ? line[close + 2] : '?';
+  }
+
+  std::atomic<pid_t> tid_{0};
+  std::atomic<bool> returned_{false};
+  std::thread thread_;
+};
 
 // The test pattern's frame `seq`, compressed and wrapped exactly as the encoder pool does it.
 inline EncodedFramePtr make_encoded_frame(std::uint64_t seq, int width = 320, int height = 240,
@@ -72,6 +139,29 @@ inline EncodedFramePtr make_filler_frame(std::uint64_t seq, std::uint32_t size) 
 struct WireMessage {
   proto::MessageHeader header;
   std::vector<std::uint8_t> payload;
+};
+
+// Records the sequence numbers a hub hands on to its listener, as the server would get them.
+class Heard {
+ public:
+  void attach(Hub& hub) {
+    hub.set_listener([this](const EncodedFramePtr& f) {
+      std::lock_guard lock(mutex_);
+      seqs_.push_back(f->header.seq);
+    });
+  }
+  std::vector<std::uint64_t> seqs() const {
+    std::lock_guard lock(mutex_);
+    return seqs_;
+  }
+  std::size_t size() const {
+    std::lock_guard lock(mutex_);
+    return seqs_.size();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::uint64_t> seqs_;
 };
 
 // A plain Asio client on its own io_context. Every read is bounded by a timeout, so a server
@@ -241,12 +331,7 @@ class ServerHarness {
   // Polls the server's statistics until `pred` holds or the timeout passes.
   template <typename Pred>
   bool stats_eventually(Pred pred) {
-    const auto deadline = std::chrono::steady_clock::now() + kTimeout;
-    while (!pred(stats())) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    return true;
+    return eventually([&] { return pred(stats()); });
   }
 
  private:

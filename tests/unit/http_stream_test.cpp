@@ -6,10 +6,13 @@
 
 #include <gtest/gtest.h>
 
-#include "viewer/net/http_url.hpp"
+#include "tests/unit/viewer_helpers.hpp"
 
 namespace camstream {
 namespace {
+
+using testing::chunked;
+using testing::mjpeg_part;
 
 struct Collected {
   std::vector<MjpegPart> parts;
@@ -35,18 +38,11 @@ std::string as_text(const MjpegPart& p) {
 const std::string kJpegA = std::string("\xff\xd8", 2) + "A\r\n--not-it\r\n\n-" + "\xff\xd9";
 const std::string kJpegB = std::string("\xff\xd8", 2) + "BB" + "\xff\xd9";
 
-std::string part(const std::string& boundary_line, const std::string& jpeg, bool length,
-                 const std::string& extra = "") {
-  std::string s = boundary_line + "\r\nContent-Type: image/jpeg\r\n";
-  if (length) s += "Content-Length: " + std::to_string(jpeg.size()) + "\r\n";
-  return s + extra + "\r\n" + jpeg + "\r\n";
-}
-
 TEST(MjpegReader, CamstreamdStyleWithLengthsAndSequence) {
   const std::string text =
       "HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace;boundary=camstreamframe\r\n\r\n" +
-      part("--camstreamframe", kJpegA, true, "X-Sequence: 7\r\nX-Timestamp: 1.5\r\n") +
-      part("--camstreamframe", kJpegB, true, "X-Sequence: 9\r\n");
+      mjpeg_part("--camstreamframe", kJpegA, true, "X-Sequence: 7\r\nX-Timestamp: 1.5\r\n") +
+      mjpeg_part("--camstreamframe", kJpegB, true, "X-Sequence: 9\r\n");
   for (std::size_t step : {std::size_t{0}, std::size_t{1}, std::size_t{7}}) {
     Collected c;
     ASSERT_TRUE(c.feed(text, step)) << c.reader.error();
@@ -62,7 +58,7 @@ TEST(MjpegReader, CamstreamdStyleWithLengthsAndSequence) {
 TEST(MjpegReader, PartsWithoutLengthEndAtTheNextBoundary) {
   const std::string text =
       "HTTP/1.0 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=\"frame\"\r\n\r\n" +
-      part("--frame", kJpegA, false) + part("--frame", kJpegB, false) + "--frame--\r\n";
+      mjpeg_part("--frame", kJpegA, false) + mjpeg_part("--frame", kJpegB, false) + "--frame--\r\n";
   for (std::size_t step : {std::size_t{0}, std::size_t{1}, std::size_t{3}}) {
     Collected c;
     ASSERT_TRUE(c.feed(text, step)) << c.reader.error();
@@ -75,19 +71,12 @@ TEST(MjpegReader, PartsWithoutLengthEndAtTheNextBoundary) {
 
 TEST(MjpegReader, FfmpegChunkedOctetStreamIsSniffed) {
   // ffmpeg's HTTP server: no multipart type, chunked coding, lower-case field names.
-  const std::string body = part("--ffmpeg", kJpegA, true) + part("--ffmpeg", kJpegB, true);
-  std::string chunked;
-  for (std::size_t i = 0; i < body.size(); i += 5) {
-    const std::string piece = body.substr(i, 5);
-    char size[16];
-    std::snprintf(size, sizeof size, "%zx", piece.size());
-    chunked += std::string(size) + ";ext=1\r\n" + piece + "\r\n";
-  }
-  chunked += "0\r\n\r\n";
+  const std::string body =
+      mjpeg_part("--ffmpeg", kJpegA, true) + mjpeg_part("--ffmpeg", kJpegB, true);
   const std::string text =
       "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: "
       "chunked\r\n\r\n" +
-      chunked;
+      chunked(body, 5);
   for (std::size_t step : {std::size_t{0}, std::size_t{1}, std::size_t{11}}) {
     Collected c;
     ASSERT_TRUE(c.feed(text, step)) << c.reader.error();
@@ -101,7 +90,7 @@ TEST(MjpegReader, BoundaryDeclaredWithDashesAndPreamble) {
   const std::string text =
       "HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace;boundary=--myboundary\r\n\r\n"
       "some preamble\r\n\r\n" +
-      part("--myboundary", kJpegA, false) + part("--myboundary", kJpegB, true);
+      mjpeg_part("--myboundary", kJpegA, false) + mjpeg_part("--myboundary", kJpegB, true);
   Collected c;
   ASSERT_TRUE(c.feed(text, 2)) << c.reader.error();
   ASSERT_EQ(c.parts.size(), 2u);
@@ -167,33 +156,6 @@ TEST(MjpegReader, CloseBeforeAnswerIsAnError) {
   Collected c;
   EXPECT_TRUE(c.feed("HTTP/1.1 20"));
   EXPECT_FALSE(c.reader.finish());
-}
-
-TEST(HttpUrl, ParsesWhatUsersType) {
-  std::string error;
-  auto u = parse_http_url("http://pi.local:8080/?action=stream", error);
-  ASSERT_TRUE(u) << error;
-  EXPECT_EQ(u->server.host, "pi.local");
-  EXPECT_EQ(u->server.port, 8080);
-  EXPECT_EQ(u->target, "/?action=stream");
-  u = parse_http_url("HTTP://[::1]/stream#frag", error);
-  ASSERT_TRUE(u) << error;
-  EXPECT_EQ(u->server.host, "::1");
-  EXPECT_EQ(u->server.port, 80);
-  EXPECT_EQ(u->target, "/stream");
-  u = parse_http_url("http://cam", error);
-  ASSERT_TRUE(u);
-  EXPECT_EQ(u->target, "/");
-  u = parse_http_url("http://cam?action=stream", error);
-  ASSERT_TRUE(u);
-  EXPECT_EQ(u->target, "/?action=stream");
-  for (const char* bad : {"https://cam/", "rtsp://cam/", "http://", "http://user:pw@cam/",
-                          "http://cam:0/", "http://cam:99999/", "http://cam/a b"}) {
-    EXPECT_FALSE(parse_http_url(bad, error)) << bad;
-    EXPECT_FALSE(error.empty());
-  }
-  EXPECT_TRUE(looks_like_url("http://x"));
-  EXPECT_FALSE(looks_like_url("pi.local:8080"));
 }
 
 }  // namespace

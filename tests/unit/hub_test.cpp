@@ -4,11 +4,12 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "tests/unit/helpers.hpp"
 
 namespace camstream {
 namespace {
@@ -79,12 +80,8 @@ TEST(Hub, ClearingTheListenerStopsCalls) {
 
 TEST(Hub, ConcurrentPublishersStillInOrder) {
   Hub hub;
-  std::mutex mutex;
-  std::vector<std::uint64_t> heard;
-  hub.set_listener([&](const EncodedFramePtr& f) {
-    std::lock_guard lock(mutex);
-    heard.push_back(f->header.seq);
-  });
+  testing::Heard recorder;
+  recorder.attach(hub);
   constexpr int kThreads = 4;
   constexpr std::uint64_t kPerThread = 2000;
   std::vector<std::thread> threads;
@@ -98,6 +95,7 @@ TEST(Hub, ConcurrentPublishersStillInOrder) {
   }
   for (auto& th : threads)
     th.join();
+  const std::vector<std::uint64_t> heard = recorder.seqs();
   ASSERT_FALSE(heard.empty());
   for (std::size_t i = 1; i < heard.size(); ++i)
     ASSERT_LT(heard[i - 1], heard[i]) << i;

@@ -5,14 +5,16 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstring>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "shared/jpeg.hpp"
 #include "shared/seqcode.hpp"
+#include "tests/unit/helpers.hpp"
 
 namespace camstream {
 namespace {
@@ -185,15 +187,19 @@ TEST(TestPatternSource, RefusedFramesCountAsDropped) {
 
 TEST(TestPatternSource, BuffersBoundTheFramesInFlight) {
   CollectingSink sink(true, true);
-  TestPattern source(320, 240, 0, 2);
+  // Paced, so that each frame it has no buffer for is counted as dropped.
+  TestPattern source(320, 240, 1000, 2);
   source.start(sink);
   ASSERT_TRUE(sink.wait_for(2));
-  // Both buffers are held: the source cannot offer a third frame until one comes back.
-  std::this_thread::sleep_for(50ms);
+  // Both buffers are held: the source, having tried again and again, offered no third frame.
+  ASSERT_TRUE(testing::eventually([&] { return source.stats().dropped >= 3; }));
   EXPECT_EQ(sink.seqs().size(), 2u);
+  const std::uint64_t dropped = source.stats().dropped;
   sink.release();
   EXPECT_TRUE(sink.wait_for(4));
   source.stop();
+  // The frames it could not draw took their sequence numbers, as a camera's would.
+  EXPECT_GE(sink.seqs()[2], 2 + dropped);
   sink.release();
 }
 
@@ -208,6 +214,42 @@ TEST(TestPatternSource, PacedSourceStopsPromptlyAndRestarts) {
   source.start(sink);
   ASSERT_TRUE(sink.wait_for(before + 3));
   source.stop();
+}
+
+// Grain makes the JPEG several times larger, changes from frame to frame, and leaves the
+// seqcode readable, so --check-pattern still works on a noisy stream.
+TEST(TestPattern, NoisyPatternIsLargerAndKeepsItsCode) {
+  Yuv420Image clean(1280, 720), noisy(1280, 720), noisy_next(1280, 720);
+  TestPattern::render(clean, 5);
+  TestPattern::render(noisy, 5);
+  TestPattern::render(noisy_next, 6);
+  const PatternNoise noise(11);
+  const int code_top = seqcode::layout_for(1280, 720).y0;
+  noise.apply(noisy, 5, code_top);
+  noise.apply(noisy_next, 6, code_top);
+
+  JpegEncoder encoder;
+  const std::size_t capacity = JpegEncoder::max_size(1280, 720);
+  std::vector<std::uint8_t> out(capacity);
+  const std::size_t clean_size = encoder.compress(clean.view(), 80, out.data(), capacity);
+  const std::size_t noisy_size = encoder.compress(noisy.view(), 80, out.data(), capacity);
+  ASSERT_GT(clean_size, 0u) << encoder.error();
+  ASSERT_GT(noisy_size, 0u) << encoder.error();
+  EXPECT_GT(noisy_size, 4 * clean_size) << clean_size << " vs " << noisy_size;
+
+  JpegDecoder decoder;
+  Yuv420Image decoded;
+  ASSERT_TRUE(decoder.decode(std::span(out.data(), noisy_size), decoded)) << decoder.error();
+  EXPECT_EQ(seqcode::read(decoded.y(), decoded.y_stride(), 1280, 720),
+            std::optional<std::uint32_t>(5));
+  // The grain itself differs between frames (same picture apart from the square).
+  int differing_rows = 0;
+  for (int row = 0; row < TestPattern::bars_height(720); ++row) {
+    if (std::memcmp(noisy.y() + row * noisy.y_stride(), noisy_next.y() + row * noisy.y_stride(),
+                    1280) != 0)
+      ++differing_rows;
+  }
+  EXPECT_EQ(differing_rows, TestPattern::bars_height(720));
 }
 
 }  // namespace

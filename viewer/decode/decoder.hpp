@@ -5,7 +5,7 @@
 #include <string>
 
 #include "shared/jpeg.hpp"
-#include "viewer/net/frame_mailbox.hpp"
+#include "viewer/frame.hpp"
 
 namespace camstream {
 

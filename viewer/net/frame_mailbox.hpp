@@ -6,24 +6,11 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
-#include <span>
 #include <string>
-#include <vector>
 
-#include "shared/protocol.hpp"
+#include "viewer/frame.hpp"
 
 namespace camstream {
-
-struct ReceivedFrame {
-  proto::FrameHeader header;
-  std::vector<std::uint8_t> payload;  // as read off the wire
-  std::size_t jpeg_offset = 0;        // where the JPEG starts inside payload
-  std::uint64_t received_us = 0;      // viewer's monotonic clock when the last byte arrived
-
-  std::span<const std::uint8_t> jpeg() const {
-    return {payload.data() + jpeg_offset, payload.size() - jpeg_offset};
-  }
-};
 
 // One pending frame at most. put() replaces a frame nobody took yet and counts it skipped, so
 // the display never falls behind the network. close() ends the stream with a reason.

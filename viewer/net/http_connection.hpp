@@ -3,13 +3,9 @@
 #pragma once
 
 #include <array>
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
-#include <thread>
-
-#include <asio.hpp>
 
 #include "viewer/net/frame_mailbox.hpp"
 #include "viewer/net/http_stream.hpp"

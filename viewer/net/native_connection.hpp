@@ -1,13 +1,12 @@
-// connection.hpp - camview's native-protocol connection: handshake, read frames, ping.
+// native_connection.hpp - camview's native-protocol connection: handshake, read frames, ping.
 #pragma once
 
-#include <atomic>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
-#include <string>
-#include <thread>
+#include <vector>
 
 #include <asio.hpp>
 
@@ -20,11 +19,11 @@ namespace camstream {
 
 // The native protocol's side of camview (docs/protocol.md): handshake, frames, and a ping a
 // second whose pongs give the clock offset to the daemon.
-class ViewerConnection final : public StreamLink {
+class NativeViewerConnection final : public StreamLink {
  public:
-  ViewerConnection(HostPort target, FrameMailbox& mailbox, std::function<void()> notify,
-                   ConnectionLimits limits = {});
-  ~ViewerConnection() override;
+  NativeViewerConnection(HostPort target, FrameMailbox& mailbox, std::function<void()> notify,
+                         ConnectionLimits limits = {});
+  ~NativeViewerConnection() override;
 
   // Estimated daemon clock minus viewer clock, in µs, from the ping with the shortest round
   // trip so far; false until the first pong.

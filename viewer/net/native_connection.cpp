@@ -1,31 +1,32 @@
-// connection.cpp - the viewer's side of the native protocol, on its own event loop.
-#include "viewer/net/connection.hpp"
+// native_connection.cpp - the viewer's side of the native protocol, on its own event loop.
+#include "viewer/net/native_connection.hpp"
 
 #include "shared/clock.hpp"
 
 namespace camstream {
 
-ViewerConnection::ViewerConnection(HostPort target, FrameMailbox& mailbox,
-                                   std::function<void()> notify, ConnectionLimits limits)
+NativeViewerConnection::NativeViewerConnection(HostPort target, FrameMailbox& mailbox,
+                                               std::function<void()> notify,
+                                               ConnectionLimits limits)
     : StreamLink(target, to_string(target), "camstreamd", mailbox, std::move(notify), limits),
       ping_interval_(limits.ping_interval),
       ping_timer_(io_) {}
 
-ViewerConnection::~ViewerConnection() {
+NativeViewerConnection::~NativeViewerConnection() {
   stop();
 }
 
-bool ViewerConnection::clock_offset(std::int64_t& offset_us) const {
+bool NativeViewerConnection::clock_offset(std::int64_t& offset_us) const {
   std::lock_guard lock(clock_mutex_);
   offset_us = offset_us_;
   return have_offset_;
 }
 
-void ViewerConnection::on_closing() {
+void NativeViewerConnection::on_closing() {
   ping_timer_.cancel();
 }
 
-void ViewerConnection::on_connected() {
+void NativeViewerConnection::on_connected() {
   hello_out_ = proto::encode(proto::ClientHello{});
   asio::async_write(socket_, asio::buffer(hello_out_), [this](std::error_code e, std::size_t) {
     if (e && !done()) fail("lost " + name() + " during the handshake: " + e.message());
@@ -33,7 +34,7 @@ void ViewerConnection::on_connected() {
   read_server_hello();
 }
 
-void ViewerConnection::read_server_hello() {
+void NativeViewerConnection::read_server_hello() {
   // Read the first bytes alone: a peer that is not camstreamd may send fewer than a hello.
   asio::async_read(
       socket_, asio::buffer(hello_in_.data(), proto::kMagic.size()),
@@ -71,7 +72,7 @@ void ViewerConnection::read_server_hello() {
       });
 }
 
-void ViewerConnection::send_ping() {
+void NativeViewerConnection::send_ping() {
   if (done()) return;
   if (!ping_in_flight_) {
     ping_out_ = proto::encode(proto::Ping{monotonic_us()});
@@ -87,7 +88,7 @@ void ViewerConnection::send_ping() {
   });
 }
 
-void ViewerConnection::read_header() {
+void NativeViewerConnection::read_header() {
   asio::async_read(socket_, asio::buffer(header_in_), [this](std::error_code e, std::size_t) {
     if (done()) return;
     if (e == asio::error::eof) return fail("stream ended: " + name() + " closed the connection");
@@ -108,7 +109,7 @@ void ViewerConnection::read_header() {
   });
 }
 
-void ViewerConnection::read_payload() {
+void NativeViewerConnection::read_payload() {
   asio::async_read(
       socket_, asio::buffer(payload_), progress(), [this](std::error_code e, std::size_t) {
         if (done()) return;

@@ -1,0 +1,84 @@
+// main_loop_test.cpp - camview's headless loop: what ends it, and the exit code of each end.
+#include "viewer/main_loop.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "tests/unit/helpers.hpp"
+#include "tests/unit/viewer_helpers.hpp"
+#include "viewer/net/connect.hpp"
+
+namespace camstream {
+namespace {
+
+using testing::eventually;
+using testing::ScriptedPeer;
+
+const std::string kHead =
+    "HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace;boundary=b\r\n\r\n";
+
+// Part `seq` of an MJPEG stream: the test pattern's frame as a real JPEG.
+std::string part(std::uint64_t seq) {
+  const auto frame = testing::make_encoded_frame(seq);
+  const std::string jpeg(frame->jpeg().begin(), frame->jpeg().end());
+  return testing::mjpeg_part("--b", jpeg, true, "X-Sequence: " + std::to_string(seq) + "\r\n");
+}
+
+// A scripted HTTP server and a Viewer for its stream, not started.
+struct Rig {
+  ScriptedPeer peer{ScriptedPeer::http_request()};
+  FrameMailbox box;
+  std::unique_ptr<Viewer> viewer;
+
+  explicit Rig(std::uint64_t frames = 0) {
+    ViewerOptions opt;
+    opt.url = HttpUrl{HostPort{"127.0.0.1", peer.port()}, "/"};
+    opt.target = opt.url->server;
+    opt.frames = frames;
+    viewer = std::make_unique<Viewer>(opt, make_connection(opt.target, opt.url, box, [] {}), box);
+  }
+};
+
+// run_window needs a display and SDL events: the e2e tests run it under Xvfb.
+
+TEST(MainLoop, HeadlessEndsWellAfterFramesN) {
+  Rig r(/*frames=*/1);
+  r.peer.send(kHead + part(1));  // and the stream goes on
+  const std::atomic<bool> interrupted{false};
+  EXPECT_EQ(run_headless(*r.viewer, interrupted), kExitOk);
+  EXPECT_EQ(r.viewer->decoded(), 1u);
+  EXPECT_TRUE(eventually([&] { return r.peer.client_gone(); })) << "the loop left it running";
+}
+
+TEST(MainLoop, HeadlessStreamEndIsExitOneAfterItsLastFrame) {
+  Rig r;
+  r.peer.send(kHead + part(1));
+  r.peer.hang_up();
+  const std::atomic<bool> interrupted{false};
+  EXPECT_EQ(run_headless(*r.viewer, interrupted), kExitStream);
+  EXPECT_EQ(r.viewer->decoded(), 1u) << "the frame before the end was not decoded";
+  EXPECT_TRUE(r.box.closed_with_error());
+}
+
+TEST(MainLoop, HeadlessSignalIsExitZeroWhileStreaming) {
+  Rig r;
+  r.peer.send(kHead);
+  std::atomic<bool> interrupted{false};
+  // The signal comes once the request has reached the server: the stream is under way.
+  std::thread signal([&] {
+    EXPECT_TRUE(eventually([&] { return !r.peer.received().empty(); }));
+    interrupted = true;
+  });
+  EXPECT_EQ(run_headless(*r.viewer, interrupted), kExitOk);
+  signal.join();
+  EXPECT_FALSE(r.box.closed()) << r.box.reason();
+  EXPECT_TRUE(eventually([&] { return r.peer.client_gone(); }));
+}
+
+}  // namespace
+}  // namespace camstream

@@ -1,0 +1,124 @@
+// viewer_test.cpp - a frame after the mailbox, the title, the exit code, the connection's life.
+#include "viewer/viewer.hpp"
+
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "shared/protocol.hpp"
+#include "tests/unit/helpers.hpp"
+#include "tests/unit/viewer_helpers.hpp"
+#include "viewer/net/connect.hpp"
+
+namespace camstream {
+namespace {
+
+using testing::eventually;
+using testing::received_frame;
+using testing::ScriptedPeer;
+
+// A Viewer whose connection is never started: consume() and the rest need no network.
+struct Rig {
+  FrameMailbox box;
+  Viewer viewer;
+
+  explicit Rig(const ViewerOptions& opt = {})
+      : viewer(opt, make_connection(opt.target, opt.url, box, [] {}), box) {}
+};
+
+TEST(Viewer, ShowsDecodedFramesAndStopsAfterFramesN) {
+  ViewerOptions opt;
+  opt.frames = 2;
+  Rig r(opt);
+  EXPECT_EQ(r.viewer.consume(received_frame(1, 640, 480)), Viewer::Outcome::kShow);
+  EXPECT_EQ(r.viewer.image().width(), 640);
+  EXPECT_EQ(r.viewer.image().height(), 480);
+  EXPECT_EQ(r.viewer.consume(received_frame(2)), Viewer::Outcome::kShowAndStop);
+  EXPECT_EQ(r.viewer.image().width(), 320);
+  EXPECT_EQ(r.viewer.decoded(), 2u);
+  EXPECT_EQ(r.viewer.exit_code(/*enough=*/true, /*interrupted=*/false), kExitOk);
+}
+
+TEST(Viewer, SkipsAFrameThatDoesNotDecode) {
+  Rig r;
+  ReceivedFrame broken = received_frame(1);
+  broken.payload.resize(broken.payload.size() / 2);
+  EXPECT_EQ(r.viewer.consume(broken), Viewer::Outcome::kSkip);
+  EXPECT_EQ(r.viewer.decoded(), 0u);
+  EXPECT_EQ(r.viewer.consume(received_frame(2)), Viewer::Outcome::kShow);
+  EXPECT_EQ(r.viewer.decoded(), 1u);
+}
+
+TEST(Viewer, PatternCheckCountsFramesWhosePixelsDisagree) {
+  ViewerOptions opt;
+  opt.check_pattern = true;
+  Rig r(opt);
+  EXPECT_EQ(r.viewer.consume(received_frame(5)), Viewer::Outcome::kShow);
+  EXPECT_EQ(r.viewer.pattern_errors(), 0u);
+  ReceivedFrame renumbered = received_frame(6);
+  renumbered.header.seq = 9;  // the picture still says 6
+  EXPECT_EQ(r.viewer.consume(renumbered), Viewer::Outcome::kShow);
+  EXPECT_EQ(r.viewer.pattern_errors(), 1u);
+  // A failed check decides the exit code, however the stream ended.
+  EXPECT_EQ(r.viewer.exit_code(/*enough=*/true, /*interrupted=*/false), kExitPattern);
+  EXPECT_EQ(r.viewer.exit_code(/*enough=*/false, /*interrupted=*/true), kExitPattern);
+}
+
+TEST(Viewer, ExitCodeSaysHowTheStreamEnded) {
+  {
+    Rig r;
+    EXPECT_EQ(r.viewer.exit_code(false, false), kExitOk);  // the window was closed
+    r.box.close("done", /*is_error=*/false);
+    EXPECT_EQ(r.viewer.exit_code(false, false), kExitOk);
+  }
+  Rig r;
+  r.box.close("stream ended: cam closed the connection", /*is_error=*/true);
+  EXPECT_EQ(r.viewer.exit_code(false, false), kExitStream);
+  // Enough frames, or a signal, end camview well even when the stream broke meanwhile.
+  EXPECT_EQ(r.viewer.exit_code(/*enough=*/true, false), kExitOk);
+  EXPECT_EQ(r.viewer.exit_code(false, /*interrupted=*/true), kExitOk);
+}
+
+TEST(Viewer, TitleNamesTheStreamItsSizeAndRate) {
+  ViewerOptions native;
+  native.target = HostPort{"cam.local", 8080};
+  Rig n(native);
+  EXPECT_EQ(n.viewer.connecting_title(), "camview - cam.local:8080 - connecting");
+  n.viewer.consume(received_frame(1, 640, 480));
+  EXPECT_EQ(n.viewer.title(), "camview - cam.local:8080 - 640x480 - 0.0 fps");
+
+  ViewerOptions http;
+  http.url = HttpUrl{HostPort{"cam", 80}, "/stream"};
+  http.target = http.url->server;
+  Rig h(http);
+  EXPECT_EQ(h.viewer.connecting_title(), "camview - http://cam:80/stream - connecting");
+}
+
+// start() runs the connection's network thread, stop() ends the stream and joins it; both may
+// come again, and the destructor stops a running one.
+TEST(Viewer, StartAndStopRunTheConnection) {
+  for (const bool explicit_stop : {true, false}) {
+    SCOPED_TRACE(explicit_stop ? "stop()" : "destructor");
+    ScriptedPeer peer(ScriptedPeer::native_hello());
+    peer.send(proto::encode(proto::ServerHello{}));
+    FrameMailbox box;
+    {
+      ViewerOptions opt;
+      opt.target = HostPort{"127.0.0.1", peer.port()};
+      Viewer viewer(opt, make_connection(opt.target, opt.url, box, [] {}), box);
+      viewer.start();
+      ASSERT_TRUE(eventually([&] { return peer.received().size() >= proto::kClientHelloSize; }))
+          << "the connection never said hello";
+      if (explicit_stop) {
+        viewer.stop();
+        viewer.stop();
+      }
+    }
+    EXPECT_TRUE(eventually([&] { return peer.client_gone(); }));
+    EXPECT_FALSE(box.closed_with_error()) << box.reason();
+  }
+}
+
+}  // namespace
+}  // namespace camstream

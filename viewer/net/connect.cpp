@@ -1,0 +1,17 @@
+// connect.cpp - the one place that knows both kinds of connection.
+#include "viewer/net/connect.hpp"
+
+#include "viewer/net/http_connection.hpp"
+#include "viewer/net/native_connection.hpp"
+
+namespace camstream {
+
+std::unique_ptr<StreamLink> make_connection(const HostPort& target,
+                                            const std::optional<HttpUrl>& url,
+                                            FrameMailbox& mailbox, std::function<void()> notify,
+                                            ConnectionLimits limits) {
+  if (url) return std::make_unique<HttpViewerConnection>(*url, mailbox, std::move(notify), limits);
+  return std::make_unique<NativeViewerConnection>(target, mailbox, std::move(notify), limits);
+}
+
+}  // namespace camstream

@@ -1,0 +1,22 @@
+// connect.hpp - picks camview's connection for what the user named: camstreamd or an HTTP URL.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "shared/address.hpp"
+#include "viewer/net/frame_mailbox.hpp"
+#include "viewer/net/http_url.hpp"
+#include "viewer/net/stream_link.hpp"
+
+namespace camstream {
+
+// An HttpViewerConnection when `url` is given, else a NativeViewerConnection to `target`;
+// not started yet. `mailbox` and whatever `notify` calls must outlive it.
+std::unique_ptr<StreamLink> make_connection(const HostPort& target,
+                                            const std::optional<HttpUrl>& url,
+                                            FrameMailbox& mailbox, std::function<void()> notify,
+                                            ConnectionLimits limits = {});
+
+}  // namespace camstream
