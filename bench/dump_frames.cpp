@@ -11,7 +11,7 @@
 #include <cstring>
 #include <string>
 
-#include "device/capture/test_pattern.hpp"
+#include "device/capture/pattern_source.hpp"
 #include "shared/seqcode.hpp"
 #include "shared/yuv.hpp"
 
@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
                              static_cast<std::size_t>(chroma_height(height));
   for (int i = 0; i < frames; ++i) {
     const auto seq = static_cast<std::uint64_t>(i);
-    TestPattern::render(img, seq);
+    PatternSource::render(img, seq);
     if (noise_level > 0) noise.apply(img, seq, seqcode::layout_for(width, height).y0);
     if (std::fwrite(img.y(), 1, luma, f) != luma || std::fwrite(img.u(), 1, chroma, f) != chroma ||
         std::fwrite(img.v(), 1, chroma, f) != chroma) {

@@ -9,7 +9,7 @@
 #include <benchmark/benchmark.h>
 #include <turbojpeg.h>
 
-#include "device/capture/test_pattern.hpp"
+#include "device/capture/pattern_source.hpp"
 #include "shared/seqcode.hpp"
 #include "shared/yuv.hpp"
 
@@ -26,7 +26,7 @@ std::vector<Yuv420Image> pictures(int width, int height, bool noisy) {
   const PatternNoise noise(kNoise);
   for (int i = 0; i < kFrames; ++i) {
     out.emplace_back(width, height);
-    TestPattern::render(out.back(), static_cast<std::uint64_t>(i) * 7);
+    PatternSource::render(out.back(), static_cast<std::uint64_t>(i) * 7);
     if (noisy)
       noise.apply(out.back(), static_cast<std::uint64_t>(i), seqcode::layout_for(width, height).y0);
   }
@@ -73,7 +73,7 @@ void BM_RenderPattern(benchmark::State& state) {
   Yuv420Image img(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)));
   std::uint64_t seq = 0;
   for (auto _ : state) {
-    TestPattern::render(img, seq++);
+    PatternSource::render(img, seq++);
     benchmark::DoNotOptimize(img.y());
   }
   state.counters["fps"] =
@@ -85,7 +85,7 @@ void BM_PatternNoise(benchmark::State& state) {
   const int width = static_cast<int>(state.range(0));
   const int height = static_cast<int>(state.range(1));
   Yuv420Image img(width, height);
-  TestPattern::render(img, 0);
+  PatternSource::render(img, 0);
   const PatternNoise noise(kNoise);
   const int rows = seqcode::layout_for(width, height).y0;
   std::uint64_t seq = 0;

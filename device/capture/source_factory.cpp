@@ -6,7 +6,7 @@
 
 #include "device/capture/camera_source.hpp"
 #include "device/capture/libcamera_device.hpp"
-#include "device/capture/test_pattern.hpp"
+#include "device/capture/pattern_source.hpp"
 #include "shared/log.hpp"
 
 namespace camstream {
@@ -41,8 +41,8 @@ std::unique_ptr<FrameSource> open_source(const SourceRequest& request, Demand& d
     return source;
   }
   // Images: one per encoder plus one being drawn and one spare.
-  auto pattern = std::make_unique<TestPattern>(request.capture.width, request.capture.height,
-                                               request.capture.fps, request.encoders + 2);
+  auto pattern = std::make_unique<PatternSource>(request.capture.width, request.capture.height,
+                                                 request.capture.fps, request.encoders + 2);
   pattern->set_noise(request.noise);
   pattern->set_demand(&demand);
   return pattern;

@@ -14,7 +14,7 @@
 
 #include <gtest/gtest.h>
 
-#include "device/capture/test_pattern.hpp"
+#include "device/capture/pattern_source.hpp"
 #include "device/serve/hub.hpp"
 #include "helpers.hpp"
 #include "shared/jpeg.hpp"
@@ -33,7 +33,7 @@ class Pictures {
   Pictures(int width, int height, int count) {
     for (int i = 0; i < count; ++i) {
       images_.push_back(std::make_unique<Yuv420Image>(width, height));
-      TestPattern::render(*images_.back(), static_cast<std::uint64_t>(i));
+      PatternSource::render(*images_.back(), static_cast<std::uint64_t>(i));
     }
   }
 

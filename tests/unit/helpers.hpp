@@ -21,7 +21,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "device/capture/test_pattern.hpp"
+#include "device/capture/pattern_source.hpp"
 #include "device/encode/encoded_frame.hpp"
 #include "device/serve/hub.hpp"
 #include "device/serve/server.hpp"
@@ -104,7 +104,7 @@ class BlockingCall {
 inline EncodedFramePtr make_encoded_frame(std::uint64_t seq, int width = 320, int height = 240,
                                           int quality = 80) {
   Yuv420Image image(width, height);
-  TestPattern::render(image, seq);
+  PatternSource::render(image, seq);
   JpegEncoder encoder;
   const std::size_t capacity = JpegEncoder::max_size(width, height);
   auto frame = std::make_shared<EncodedFrame>();

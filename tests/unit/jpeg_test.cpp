@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 #include <turbojpeg.h>
 
-#include "device/capture/test_pattern.hpp"
+#include "device/capture/pattern_source.hpp"
 #include "shared/yuv.hpp"
 
 namespace camstream {
@@ -30,7 +30,7 @@ std::vector<std::uint8_t> compress(const Yuv420Image& image, int quality) {
 
 std::vector<std::uint8_t> pattern_jpeg(int width, int height, std::uint64_t seq = 5) {
   Yuv420Image image(width, height);
-  TestPattern::render(image, seq);
+  PatternSource::render(image, seq);
   return compress(image, 80);
 }
 
@@ -77,7 +77,7 @@ class JpegRoundTrip : public ::testing::TestWithParam<std::pair<int, int>> {};
 TEST_P(JpegRoundTrip, PatternSurvivesQuality80) {
   const auto [width, height] = GetParam();
   Yuv420Image original(width, height);
-  TestPattern::render(original, 17);
+  PatternSource::render(original, 17);
   const auto jpeg = compress(original, 80);
   ASSERT_FALSE(jpeg.empty());
 
@@ -102,7 +102,7 @@ INSTANTIATE_TEST_SUITE_P(Sizes, JpegRoundTrip,
 
 TEST(Jpeg, HigherQualityIsCloserAndBigger) {
   Yuv420Image original(640, 480);
-  TestPattern::render(original, 3);
+  PatternSource::render(original, 3);
   const auto low = compress(original, 20);
   const auto high = compress(original, 95);
   EXPECT_LT(low.size(), high.size());
@@ -115,7 +115,7 @@ TEST(Jpeg, HigherQualityIsCloserAndBigger) {
 
 TEST(Jpeg, CompressRefusesASmallBuffer) {
   Yuv420Image image(320, 240);
-  TestPattern::render(image, 0);
+  PatternSource::render(image, 0);
   JpegEncoder encoder;
   std::vector<std::uint8_t> out(JpegEncoder::max_size(320, 240) - 1);
   EXPECT_EQ(encoder.compress(image.view(), 80, out.data(), out.size()), 0u);
@@ -125,7 +125,7 @@ TEST(Jpeg, CompressRefusesASmallBuffer) {
 TEST(Jpeg, EncoderUsesTheGivenStrides) {
   // A view into a wider buffer: the padding must not leak into the picture.
   Yuv420Image packed(320, 240);
-  TestPattern::render(packed, 9);
+  PatternSource::render(packed, 9);
   const int y_stride = 400;
   const int uv_stride = 208;
   std::vector<std::uint8_t> y(static_cast<std::size_t>(y_stride) * 240, 0xEE);

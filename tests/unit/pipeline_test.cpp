@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "device/capture/demand.hpp"
-#include "device/capture/test_pattern.hpp"
+#include "device/capture/pattern_source.hpp"
 #include "device/encode/encoder_pool.hpp"
 #include "device/serve/hub.hpp"
 #include "shared/protocol.hpp"
@@ -40,7 +40,7 @@ struct Chain {
   Heard heard;
   Hub hub;
   EncoderPool pool;
-  TestPattern source;
+  PatternSource source;
 };
 
 // The real source, unpaced, feeding a real pool: whatever order the workers finish in, the
@@ -169,7 +169,7 @@ TEST(Pipeline, ServerClientsDriveTheDemand) {
   ASSERT_TRUE(harness.start());
   Hub& hub = harness.hub();
   EncoderPool pool(2, 80, hub);
-  TestPattern source(320, 240, 0, 4);
+  PatternSource source(320, 240, 0, 4);
   source.set_demand(&hub.demand());
   pool.start();
   source.start(pool);

@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "device/capture/test_pattern.hpp"
+#include "device/capture/pattern_source.hpp"
 #include "shared/jpeg.hpp"
 #include "shared/yuv.hpp"
 
@@ -29,7 +29,7 @@ TEST_P(SeqcodeThroughJpeg, ReadBackFromDecodedPixels) {
   const auto [size, seq] = GetParam();
   const auto [width, height] = size;
   Yuv420Image image(width, height);
-  TestPattern::render(image, seq);
+  PatternSource::render(image, seq);
 
   JpegEncoder encoder;
   std::vector<std::uint8_t> jpeg(JpegEncoder::max_size(width, height));
@@ -55,7 +55,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(Seqcode, TruncatesToTheLow32Bits) {
   Yuv420Image image(320, 240);
-  TestPattern::render(image, (std::uint64_t{1} << 32) + 7);
+  PatternSource::render(image, (std::uint64_t{1} << 32) + 7);
   EXPECT_EQ(seqcode::read(image.y(), image.y_stride(), 320, 240), std::optional<std::uint32_t>(7));
 }
 

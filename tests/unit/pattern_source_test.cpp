@@ -1,5 +1,5 @@
-// test_pattern_test.cpp - the generated picture and the source's life cycle.
-#include "device/capture/test_pattern.hpp"
+// pattern_source_test.cpp - the generated picture and the source's life cycle.
+#include "device/capture/pattern_source.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -38,7 +38,7 @@ std::uint8_t v_at(const Yuv420Image& img, int x, int y) {
 
 // Leftmost column of the white square on the band's middle row, or -1.
 int square_left(const Yuv420Image& img) {
-  const int bars_h = TestPattern::bars_height(img.height());
+  const int bars_h = PatternSource::bars_height(img.height());
   const int band_bottom = seqcode::layout_for(img.width(), img.height()).y0;
   const int row = (bars_h + band_bottom) / 2;
   for (int x = 0; x < img.width(); ++x) {
@@ -51,36 +51,36 @@ std::string size_name(const ::testing::TestParamInfo<std::pair<int, int>>& p) {
   return std::to_string(p.param.first) + "x" + std::to_string(p.param.second);
 }
 
-class TestPatternSizes : public ::testing::TestWithParam<std::pair<int, int>> {};
+class PatternSourceSizes : public ::testing::TestWithParam<std::pair<int, int>> {};
 
-TEST_P(TestPatternSizes, BarColoursAtBarCentres) {
+TEST_P(PatternSourceSizes, BarColoursAtBarCentres) {
   const auto [w, h] = GetParam();
   Yuv420Image img(w, h);
-  TestPattern::render(img, 0);
-  const int cy = TestPattern::bars_height(h) / 2;
+  PatternSource::render(img, 0);
+  const int cy = PatternSource::bars_height(h) / 2;
   for (int i = 0; i < 8; ++i) {
-    const int cx = (TestPattern::bar_left(w, i) + TestPattern::bar_left(w, i + 1)) / 2;
-    EXPECT_EQ(luma_at(img, cx, cy), TestPattern::kBars[i].y) << "bar " << i;
-    EXPECT_EQ(u_at(img, cx, cy), TestPattern::kBars[i].u) << "bar " << i;
-    EXPECT_EQ(v_at(img, cx, cy), TestPattern::kBars[i].v) << "bar " << i;
+    const int cx = (PatternSource::bar_left(w, i) + PatternSource::bar_left(w, i + 1)) / 2;
+    EXPECT_EQ(luma_at(img, cx, cy), PatternSource::kBars[i].y) << "bar " << i;
+    EXPECT_EQ(u_at(img, cx, cy), PatternSource::kBars[i].u) << "bar " << i;
+    EXPECT_EQ(v_at(img, cx, cy), PatternSource::kBars[i].v) << "bar " << i;
   }
 }
 
-TEST_P(TestPatternSizes, BarsCoverTheWidthInOrder) {
+TEST_P(PatternSourceSizes, BarsCoverTheWidthInOrder) {
   const auto [w, h] = GetParam();
-  EXPECT_EQ(TestPattern::bar_left(w, 0), 0);
-  EXPECT_EQ(TestPattern::bar_left(w, 8), w);
+  EXPECT_EQ(PatternSource::bar_left(w, 0), 0);
+  EXPECT_EQ(PatternSource::bar_left(w, 8), w);
   for (int i = 0; i < 8; ++i)
-    EXPECT_LT(TestPattern::bar_left(w, i), TestPattern::bar_left(w, i + 1));
-  EXPECT_GT(TestPattern::bars_height(h), 0);
-  EXPECT_LT(TestPattern::bars_height(h), seqcode::layout_for(w, h).y0);
+    EXPECT_LT(PatternSource::bar_left(w, i), PatternSource::bar_left(w, i + 1));
+  EXPECT_GT(PatternSource::bars_height(h), 0);
+  EXPECT_LT(PatternSource::bars_height(h), seqcode::layout_for(w, h).y0);
 }
 
-TEST_P(TestPatternSizes, SquareMovesAndCodeMatchesSeq) {
+TEST_P(PatternSourceSizes, SquareMovesAndCodeMatchesSeq) {
   const auto [w, h] = GetParam();
   Yuv420Image first(w, h), later(w, h);
-  TestPattern::render(first, 0);
-  TestPattern::render(later, 30);
+  PatternSource::render(first, 0);
+  PatternSource::render(later, 30);
   const int x0 = square_left(first);
   const int x30 = square_left(later);
   ASSERT_GE(x0, 0);
@@ -90,12 +90,12 @@ TEST_P(TestPatternSizes, SquareMovesAndCodeMatchesSeq) {
   EXPECT_EQ(seqcode::read(later.y(), later.y_stride(), w, h), std::optional<std::uint32_t>(30));
 }
 
-INSTANTIATE_TEST_SUITE_P(Sizes, TestPatternSizes,
+INSTANTIATE_TEST_SUITE_P(Sizes, PatternSourceSizes,
                          ::testing::Values(std::pair{320, 240}, std::pair{640, 480},
                                            std::pair{1280, 720}, std::pair{1920, 1080}),
                          size_name);
 
-TEST(TestPattern, BarValuesAreFullRangeBt601) {
+TEST(PatternSource, BarValuesAreFullRangeBt601) {
   // The 100% bars in RGB, converted with the JFIF equations; the table may round either way.
   const int rgb[8][3] = {{255, 255, 255}, {255, 255, 0}, {0, 255, 255}, {0, 255, 0},
                          {255, 0, 255},   {255, 0, 0},   {0, 0, 255},   {0, 0, 0}};
@@ -104,17 +104,17 @@ TEST(TestPattern, BarValuesAreFullRangeBt601) {
     const double y = 0.299 * r + 0.587 * g + 0.114 * b;
     const double u = std::clamp(-0.168736 * r - 0.331264 * g + 0.5 * b + 128, 0.0, 255.0);
     const double v = std::clamp(0.5 * r - 0.418688 * g - 0.081312 * b + 128, 0.0, 255.0);
-    EXPECT_NEAR(TestPattern::kBars[i].y, y, 1.0) << "bar " << i;
-    EXPECT_NEAR(TestPattern::kBars[i].u, u, 1.0) << "bar " << i;
-    EXPECT_NEAR(TestPattern::kBars[i].v, v, 1.0) << "bar " << i;
+    EXPECT_NEAR(PatternSource::kBars[i].y, y, 1.0) << "bar " << i;
+    EXPECT_NEAR(PatternSource::kBars[i].u, u, 1.0) << "bar " << i;
+    EXPECT_NEAR(PatternSource::kBars[i].v, v, 1.0) << "bar " << i;
   }
 }
 
-TEST(TestPattern, RenderIsDeterministic) {
+TEST(PatternSource, RenderIsDeterministic) {
   Yuv420Image a(640, 480), b(640, 480);
-  TestPattern::render(a, 77);
+  PatternSource::render(a, 77);
   std::fill(b.y(), b.y() + 640 * 480, 3);  // stale content must be fully overwritten
-  TestPattern::render(b, 77);
+  PatternSource::render(b, 77);
   EXPECT_TRUE(std::equal(a.y(), a.y() + 640 * 480 + 2 * 320 * 240, b.y()));
 }
 
@@ -156,9 +156,9 @@ class CollectingSink final : public FrameSink {
   std::vector<RawFramePtr> held_;
 };
 
-TEST(TestPatternSource, OffersFramesInSequence) {
+TEST(PatternSource, OffersFramesInSequence) {
   CollectingSink sink(true, false);
-  TestPattern source(320, 240, 0, 3);
+  PatternSource source(320, 240, 0, 3);
   EXPECT_NE(source.describe().find("320x240"), std::string::npos);
   source.start(sink);
   ASSERT_TRUE(sink.wait_for(20));
@@ -174,9 +174,9 @@ TEST(TestPatternSource, OffersFramesInSequence) {
   EXPECT_EQ(sink.seqs().size(), seqs.size());
 }
 
-TEST(TestPatternSource, RefusedFramesCountAsDropped) {
+TEST(PatternSource, RefusedFramesCountAsDropped) {
   CollectingSink sink(false, false);
-  TestPattern source(320, 240, 0, 2);
+  PatternSource source(320, 240, 0, 2);
   source.start(sink);
   ASSERT_TRUE(sink.wait_for(5));
   source.stop();
@@ -185,10 +185,10 @@ TEST(TestPatternSource, RefusedFramesCountAsDropped) {
   EXPECT_EQ(stats.captured, sink.seqs().size());
 }
 
-TEST(TestPatternSource, BuffersBoundTheFramesInFlight) {
+TEST(PatternSource, BuffersBoundTheFramesInFlight) {
   CollectingSink sink(true, true);
   // Paced, so that each frame it has no buffer for is counted as dropped.
-  TestPattern source(320, 240, 1000, 2);
+  PatternSource source(320, 240, 1000, 2);
   source.start(sink);
   ASSERT_TRUE(sink.wait_for(2));
   // Both buffers are held: the source, having tried again and again, offered no third frame.
@@ -203,9 +203,9 @@ TEST(TestPatternSource, BuffersBoundTheFramesInFlight) {
   sink.release();
 }
 
-TEST(TestPatternSource, PacedSourceStopsPromptlyAndRestarts) {
+TEST(PatternSource, PacedSourceStopsPromptlyAndRestarts) {
   CollectingSink sink(true, false);
-  TestPattern source(320, 240, 1000, 2);
+  PatternSource source(320, 240, 1000, 2);
   source.start(sink);
   ASSERT_TRUE(sink.wait_for(3));
   source.stop();
@@ -218,11 +218,11 @@ TEST(TestPatternSource, PacedSourceStopsPromptlyAndRestarts) {
 
 // Grain makes the JPEG several times larger, changes from frame to frame, and leaves the
 // seqcode readable, so --check-pattern still works on a noisy stream.
-TEST(TestPattern, NoisyPatternIsLargerAndKeepsItsCode) {
+TEST(PatternSource, NoisyPatternIsLargerAndKeepsItsCode) {
   Yuv420Image clean(1280, 720), noisy(1280, 720), noisy_next(1280, 720);
-  TestPattern::render(clean, 5);
-  TestPattern::render(noisy, 5);
-  TestPattern::render(noisy_next, 6);
+  PatternSource::render(clean, 5);
+  PatternSource::render(noisy, 5);
+  PatternSource::render(noisy_next, 6);
   const PatternNoise noise(11);
   const int code_top = seqcode::layout_for(1280, 720).y0;
   noise.apply(noisy, 5, code_top);
@@ -244,12 +244,12 @@ TEST(TestPattern, NoisyPatternIsLargerAndKeepsItsCode) {
             std::optional<std::uint32_t>(5));
   // The grain itself differs between frames (same picture apart from the square).
   int differing_rows = 0;
-  for (int row = 0; row < TestPattern::bars_height(720); ++row) {
+  for (int row = 0; row < PatternSource::bars_height(720); ++row) {
     if (std::memcmp(noisy.y() + row * noisy.y_stride(), noisy_next.y() + row * noisy.y_stride(),
                     1280) != 0)
       ++differing_rows;
   }
-  EXPECT_EQ(differing_rows, TestPattern::bars_height(720));
+  EXPECT_EQ(differing_rows, PatternSource::bars_height(720));
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// test_pattern.cpp - the generated source: drawing in YUV and pacing frames on its own thread.
-#include "device/capture/test_pattern.hpp"
+// pattern_source.cpp - the test pattern: drawing in YUV and pacing frames on its own thread.
+#include "device/capture/pattern_source.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -16,7 +16,7 @@
 namespace camstream {
 
 // Full-range BT.601 (JFIF) values of the 100% bars.
-const TestPattern::Yuv TestPattern::kBars[8] = {
+const PatternSource::Yuv PatternSource::kBars[8] = {
     {255, 128, 128},  // white
     {226, 1, 149},    // yellow
     {179, 171, 1},    // cyan
@@ -48,16 +48,16 @@ void fill_rect(Yuv420Image& img, int x0, int y0, int x1, int y1, std::uint8_t y,
 
 }  // namespace
 
-int TestPattern::bars_height(int height) {
+int PatternSource::bars_height(int height) {
   return (height * 55 / 100) / 16 * 16;
 }
 
-int TestPattern::bar_left(int width, int i) {
+int PatternSource::bar_left(int width, int i) {
   if (i >= 8) return width;
   return (width * i / 8) / 16 * 16;
 }
 
-void TestPattern::render(Yuv420Image& img, std::uint64_t seq) {
+void PatternSource::render(Yuv420Image& img, std::uint64_t seq) {
   const int w = img.width();
   const int h = img.height();
   const int bars_h = bars_height(h);
@@ -162,20 +162,20 @@ void PatternNoise::apply(Yuv420Image& img, std::uint64_t seq, int rows_end) cons
   }
 }
 
-TestPattern::TestPattern(int width, int height, double fps, int buffers)
+PatternSource::PatternSource(int width, int height, double fps, int buffers)
     : width_(width), height_(height), fps_(fps) {
   pool_.add(buffers, width, height);
 }
 
-TestPattern::~TestPattern() {
+PatternSource::~PatternSource() {
   stop();
 }
 
-void TestPattern::set_noise(int level) {
+void PatternSource::set_noise(int level) {
   noise_ = level > 0 ? std::make_unique<PatternNoise>(level) : nullptr;
 }
 
-void TestPattern::start(FrameSink& sink) {
+void PatternSource::start(FrameSink& sink) {
   {
     std::lock_guard lock(mutex_);
     stopping_ = false;
@@ -188,7 +188,7 @@ void TestPattern::start(FrameSink& sink) {
   });
 }
 
-void TestPattern::stop() {
+void PatternSource::stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -198,16 +198,16 @@ void TestPattern::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::string TestPattern::describe() const {
+std::string PatternSource::describe() const {
   return "test pattern " + std::to_string(width_) + "x" + std::to_string(height_) +
          (noise_ ? " with noise " + std::to_string(noise_->level()) : std::string());
 }
 
-SourceStats TestPattern::stats() const {
+SourceStats PatternSource::stats() const {
   return SourceStats{captured_.load(), dropped_.load()};
 }
 
-void TestPattern::run(FrameSink& sink, std::stop_token stop) {
+void PatternSource::run(FrameSink& sink, std::stop_token stop) {
   using Clock = std::chrono::steady_clock;
   const bool paced = fps_ > 0;
   const auto period =

@@ -1,4 +1,5 @@
-// test_pattern.hpp - a camera stand-in that generates a moving YUV 4:2:0 picture.
+// pattern_source.hpp - the test pattern: a source that draws a moving YUV 4:2:0 picture.
+// picture.
 #pragma once
 
 #include <atomic>
@@ -46,11 +47,11 @@ class PatternNoise {
 // The picture: eight colour bars (white, yellow, cyan, green, magenta, red, blue, black)
 // across the top, a white square sliding over a grey band below them, and the frame's
 // sequence number as a seqcode at the bottom. Everything is drawn straight in YUV.
-class TestPattern final : public FrameSource {
+class PatternSource final : public FrameSource {
  public:
   // `fps` 0 means as fast as the sink takes frames. `buffers` bounds the frames in flight.
-  TestPattern(int width, int height, double fps, int buffers);
-  ~TestPattern() override;
+  PatternSource(int width, int height, double fps, int buffers);
+  ~PatternSource() override;
 
   // Before start(): camera-like grain of this level (PatternNoise); 0 = the clean picture.
   void set_noise(int level);
