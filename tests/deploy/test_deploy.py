@@ -144,6 +144,16 @@ def prepare():
 def set_up_board(tmp):
     """Inside the namespaces: loopback, the board's mounts and stand-ins, sshd and its keys."""
     global RSH
+    # sshd's ChrootDirectory wants every folder up to the board root owned by root and
+    # writable by no one else.
+    path = BOARD
+    while path != "/":
+        st = os.stat(path)
+        if st.st_uid != 0 or st.st_mode & 0o022:
+            raise RuntimeError("sshd will not chroot into %s: %s is not root's or is writable by "
+                               "others; clone the repository under a folder only root can write"
+                               % (BOARD, path))
+        path = os.path.dirname(path)
     run(["ip", "link", "set", "lo", "up"])
     run(["mount", "-t", "proc", "proc", os.path.join(BOARD, "proc")])
     run(["mount", "--rbind", "/dev", os.path.join(BOARD, "dev")])
