@@ -29,7 +29,7 @@ endif()
 # (cmake/CPackProject.cmake tells it the target architecture). Against a sysroot it reads the
 # sysroot's own dpkg database (scripts/make-sysroot copies the board's), through
 # cmake/sysroot-dpkg/dpkg-query. Only a sysroot without one falls back to a given list.
-set(CAMSTREAM_DEB_DEPENDS "libc6 (>= 2.34), libstdc++6 (>= 12), libgcc-s1, libturbojpeg0"
+set(CAMSTREAM_DEB_DEPENDS "libc6 (>= 2.34), libstdc++6 (>= 12), libgcc-s1, libturbojpeg0, libssl3"
   CACHE STRING "Depends of the .deb for a sysroot without a dpkg database (made by an old make-sysroot)")
 set(CAMSTREAM_SYSROOT_DPKG OFF)
 if(CMAKE_SYSROOT AND EXISTS "${CMAKE_SYSROOT}/var/lib/dpkg/status")

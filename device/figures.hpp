@@ -61,6 +61,7 @@ struct ServerFigures {
   std::uint64_t refused = 0;  // spoke no dialect, a bad request or version, over the limit
   std::uint64_t frames_sent = 0;
   std::uint64_t frames_skipped = 0;  // replaced unsent by a newer frame (a slow client)
+  std::uint64_t auth_failures = 0;   // credentials presented that matched nothing
   std::uint64_t connections = 0;     // open now, of any kind
   std::vector<ClientFigures> clients;
   // One frame write to one client, native or HTTP, from its start to its completion.

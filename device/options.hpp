@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "device/config.hpp"
+#include "device/serve/access.hpp"
 #include "shared/address.hpp"
 #include "shared/log.hpp"
 
@@ -28,6 +29,12 @@ struct DaemonOptions {
   HostPort listen{"0.0.0.0", kDefaultPort};
   double stats_interval = 0;  // seconds between stats lines; 0 = none
   log::Level log_level = log::Level::kInfo;
+  // Who may watch or steer (docs/security.md). Empty: anyone who reaches the port, which is
+  // allowed only on a loopback address or with --no-auth.
+  Credentials credentials;
+  bool no_auth = false;
+  bool show_access = false;    // --show-access: print the URLs with the token, then exit
+  bool hash_password = false;  // --hash-password: hash a password read from stdin, then exit
 };
 
 struct ParseResult {

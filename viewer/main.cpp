@@ -2,6 +2,8 @@
 #include <atomic>
 #include <csignal>
 #include <cstdint>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -10,6 +12,7 @@
 
 #include "shared/address.hpp"
 #include "shared/log.hpp"
+#include "shared/text.hpp"
 #include "shared/version.hpp"
 #include "viewer/display/display.hpp"
 #include "viewer/main_loop.hpp"
@@ -52,6 +55,12 @@ int main(int argc, char** argv) {
                "and fail (exit 3) when it disagrees with the frame's header");
   app.add_option("--log-level", log_level, "debug, info, warn or error")
       ->check(CLI::IsMember(log::level_names()));
+  std::string token_file;
+  app.add_option("--token", opt.token,
+                 "The token a camstreamd asks for (camstreamd --show-access prints it); also "
+                 "CAMSTREAM_TOKEN. Native: proved without being sent; HTTP: a Bearer token");
+  app.add_option("--token-file", token_file, "Read the token from the first line of this file")
+      ->excludes("--token");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -62,6 +71,19 @@ int main(int argc, char** argv) {
   }
   log::set_level(log::parse_level(log_level).value_or(log::Level::kInfo));
   std::string error;
+  if (!token_file.empty()) {
+    std::ifstream in(token_file);
+    std::string line;
+    if (!in || !std::getline(in, line) || text::trim(line).empty()) {
+      std::cerr << "camview: error: cannot read a token from " << token_file
+                << "; check that the file exists, is readable and has the token on its first "
+                   "line\n";
+      return kExitUsage;
+    }
+    opt.token = std::string(text::trim(line));
+  } else if (opt.token.empty()) {
+    if (const char* env = std::getenv("CAMSTREAM_TOKEN")) opt.token = env;
+  }
   if (looks_like_url(target)) {
     opt.url = parse_http_url(target, error);
     if (!opt.url) {
@@ -84,7 +106,7 @@ int main(int argc, char** argv) {
 
   FrameMailbox mailbox;
   if (opt.no_display) {
-    Viewer viewer(opt, make_connection(opt.target, opt.url, mailbox, [] {}), mailbox);
+    Viewer viewer(opt, make_connection(opt.target, opt.url, opt.token, mailbox, [] {}), mailbox);
     return run_headless(viewer, g_interrupted);
   }
   Display display;
@@ -93,6 +115,7 @@ int main(int argc, char** argv) {
     log::error(error);
     return kExitStream;
   }
-  Viewer viewer(opt, make_connection(opt.target, opt.url, mailbox, wakeup.notifier()), mailbox);
+  Viewer viewer(opt, make_connection(opt.target, opt.url, opt.token, mailbox, wakeup.notifier()),
+                mailbox);
   return run_window(viewer, display, wakeup, g_interrupted);
 }

@@ -25,6 +25,7 @@ inline constexpr int kExitPattern = 3;  // --check-pattern found a frame whose p
 struct ViewerOptions {
   HostPort target;
   std::optional<HttpUrl> url;  // an HTTP MJPEG stream instead of the native protocol
+  std::string token;           // --token, --token-file or CAMSTREAM_TOKEN; empty for none
   bool no_display = false;
   bool print_fps = false;
   bool check_pattern = false;

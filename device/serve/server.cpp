@@ -130,6 +130,7 @@ Figures Server::figures() {
   s.refused = stats_.rejected;
   s.frames_sent = stats_.frames_sent;
   s.frames_skipped = stats_.frames_skipped;
+  s.auth_failures = stats_.auth_failures;
   s.connections = sessions_.size();
   for (const auto& [key, session] : sessions_) {
     if (auto client = session->client_figures(now)) s.clients.push_back(std::move(*client));
@@ -161,6 +162,24 @@ std::uint64_t Server::request_frame(std::function<void(const EncodedFramePtr&)> 
 
 void Server::cancel_frame_request(std::uint64_t id) {
   hub_.cancel_next(id);
+}
+
+void Server::auth_failed(const std::string& peer) {
+  ++stats_.auth_failures;
+  constexpr std::uint64_t kLogIntervalUs = 60'000'000;
+  constexpr std::size_t kMaxRemembered = 1024;
+  // The address without the port: a client retrying from new ports is still one client.
+  const std::string address = peer.substr(0, peer.rfind(':'));
+  const std::uint64_t now = monotonic_us();
+  auto it = auth_logged_us_.find(address);
+  if (it != auth_logged_us_.end() && now - it->second < kLogIntervalUs) return;
+  if (it == auth_logged_us_.end() && auth_logged_us_.size() >= kMaxRemembered)
+    auth_logged_us_.clear();  // an address storm forgets, rather than grows without bound
+  auth_logged_us_[address] = now;
+  log::warn("client " + peer + " presented credentials that match none (" +
+            std::to_string(stats_.auth_failures) +
+            " failed attempts so far; logged once a "
+            "minute per address)");
 }
 
 void Server::frame_sent(std::uint64_t write_us) {

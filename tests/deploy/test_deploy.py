@@ -212,11 +212,21 @@ def on_board(command):
                           timeout=120)
 
 
-def snapshot():
-    """GET /snapshot from the daemon on the board; retried while it starts under qemu."""
+def board_token():
+    """The token the package made on the board at install (root may read it)."""
+    p = on_board("cat /etc/camstream/token")
+    return p.stdout.strip()
+
+
+def snapshot(token=None):
+    """GET /snapshot from the daemon on the board, with the board's token unless told another;
+    retried while it starts under qemu."""
+    if token is None:
+        token = board_token()
     deadline = time.monotonic() + 60
     while True:
-        p = subprocess.run(["curl", "-sS", "--max-time", "20", "http://127.0.0.1:8080/snapshot"],
+        p = subprocess.run(["curl", "-sS", "--max-time", "20",
+                            "http://127.0.0.1:8080/snapshot?token=%s" % token],
                            capture_output=True)
         if p.returncode == 0 and p.stdout[:2] == b"\xff\xd8" or time.monotonic() > deadline:
             return p
@@ -234,7 +244,7 @@ class Deploy(unittest.TestCase):
         code, out = deploy()
         self.assertEqual(code, 1, out)
         self.assertIn("lacks what its sysroot needs: run 'sudo apt-get install libcamera-dev "
-                      "libturbojpeg0-dev libasio-dev libcli11-dev' there, or add "
+                      "libturbojpeg0-dev libasio-dev libcli11-dev libssl-dev' there, or add "
                       "--install-board-deps", out)
         self.assertFalse(os.path.exists(os.path.join(BOARD, "usr/bin/camstreamd")),
                          "a refused deploy installed something")
@@ -252,7 +262,17 @@ class Deploy(unittest.TestCase):
         status = on_board("dpkg-query -W -f '${Status} ${Depends}' camstreamd").stdout
         self.assertIn("install ok installed", status)
         self.assertIn("libcamera0.4", status)
-        p = snapshot()
+        # The package made a token and the service asks for it: the camera is private.
+        token = board_token()
+        self.assertGreaterEqual(len(token), 40, token)
+        self.assertIn("?token=" + token, out, "deploy did not print the addresses to use")
+        self.assertEqual(on_board("stat -c '%a %U %G' /etc/camstream/token").stdout.strip(),
+                         "640 root camstream")
+        refused = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                                  "--max-time", "20", "http://127.0.0.1:8080/snapshot"],
+                                 capture_output=True, text=True)
+        self.assertEqual(refused.stdout, "401", refused.stderr)
+        p = snapshot(token)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(p.stdout[:2], b"\xff\xd8", "GET /snapshot did not return a JPEG")
         self.assertGreater(len(p.stdout), 1000)

@@ -23,7 +23,7 @@ DAEMON = None
 VIEWER = None
 
 MAGIC = b"CAMS"
-VERSION = 1
+VERSION = 2
 MSG_FRAME, MSG_PING, MSG_PONG = 1, 2, 3
 
 
@@ -62,14 +62,15 @@ def main():
 
 
 class Daemon:
-    """camstreamd on 127.0.0.1 with a free port."""
+    """camstreamd on a free port of `listen`'s address (127.0.0.1 unless told another, such as
+    0.0.0.0); clients reach it on 127.0.0.1."""
 
-    def __init__(self, *args, size="640x480", fps="30", env=None):
-        self.args = [DAEMON, "--listen", "127.0.0.1:0", "--size", size, "--fps", fps, *args]
+    def __init__(self, *args, size="640x480", fps="30", env=None, listen="127.0.0.1"):
+        self.args = [DAEMON, "--listen", listen + ":0", "--size", size, "--fps", fps, *args]
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      env=env)
         line = read_line(self.proc.stdout, timeout=10)
-        m = re.match(rb"listening on 127\.0\.0\.1:(\d+)$", line.strip())
+        m = re.match(rb"listening on " + re.escape(listen.encode()) + rb":(\d+)$", line.strip())
         if not m:
             self.kill()
             raise AssertionError("camstreamd did not print its port; got %r, stderr %r"
@@ -222,10 +223,14 @@ class RawClient:
         self.sock.close()
 
 
-def http_get(port, path, timeout=10):
-    """GET `path` with Connection: close; returns (status, fields with lower-case names, body)."""
+def http_get(port, path, timeout=10, headers=()):
+    """GET `path` with Connection: close and any `headers` ("Name: value" strings); returns
+    (status, fields with lower-case names, body). A field sent twice keeps its values joined
+    by a newline."""
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-    s.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    extra = "".join(h + "\r\n" for h in headers).encode()
+    s.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n" + extra +
+              b"\r\n")
     reply = b""
     try:
         while True:
@@ -240,7 +245,8 @@ def http_get(port, path, timeout=10):
     fields = {}
     for line in lines[1:]:
         name, _, value = line.partition(":")
-        fields[name.strip().lower()] = value.strip()
+        key = name.strip().lower()
+        fields[key] = fields[key] + "\n" + value.strip() if key in fields else value.strip()
     status = int(lines[0].split(" ")[1]) if lines[0].startswith("HTTP/1.") else None
     return status, fields, body
 

@@ -52,7 +52,8 @@ struct HttpStream {
   HttpViewerConnection conn;
 
   explicit HttpStream(ConnectionLimits limits = quick_limits())
-      : conn(HttpUrl{HostPort{"127.0.0.1", peer.port()}, "/stream"}, box, notified.fn(), limits) {
+      : conn(HttpUrl{HostPort{"127.0.0.1", peer.port()}, "/stream", ""}, box, notified.fn(),
+             limits) {
     conn.start();
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(peer.port()) + "/stream"; }

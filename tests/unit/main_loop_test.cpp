@@ -37,10 +37,11 @@ struct Rig {
 
   explicit Rig(std::uint64_t frames = 0) {
     ViewerOptions opt;
-    opt.url = HttpUrl{HostPort{"127.0.0.1", peer.port()}, "/"};
+    opt.url = HttpUrl{HostPort{"127.0.0.1", peer.port()}, "/", ""};
     opt.target = opt.url->server;
     opt.frames = frames;
-    viewer = std::make_unique<Viewer>(opt, make_connection(opt.target, opt.url, box, [] {}), box);
+    viewer = std::make_unique<Viewer>(
+        opt, make_connection(opt.target, opt.url, opt.token, box, [] {}), box);
   }
 };
 

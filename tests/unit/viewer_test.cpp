@@ -24,7 +24,7 @@ struct Rig {
   Viewer viewer;
 
   explicit Rig(const ViewerOptions& opt = {})
-      : viewer(opt, make_connection(opt.target, opt.url, box, [] {}), box) {}
+      : viewer(opt, make_connection(opt.target, opt.url, opt.token, box, [] {}), box) {}
 };
 
 TEST(Viewer, ShowsDecodedFramesAndStopsAfterFramesN) {
@@ -89,7 +89,7 @@ TEST(Viewer, TitleNamesTheStreamItsSizeAndRate) {
   EXPECT_EQ(n.viewer.title(), "camview - cam.local:8080 - 640x480 - 0.0 fps");
 
   ViewerOptions http;
-  http.url = HttpUrl{HostPort{"cam", 80}, "/stream"};
+  http.url = HttpUrl{HostPort{"cam", 80}, "/stream", ""};
   http.target = http.url->server;
   Rig h(http);
   EXPECT_EQ(h.viewer.connecting_title(), "camview - http://cam:80/stream - connecting");
@@ -106,7 +106,7 @@ TEST(Viewer, StartAndStopRunTheConnection) {
     {
       ViewerOptions opt;
       opt.target = HostPort{"127.0.0.1", peer.port()};
-      Viewer viewer(opt, make_connection(opt.target, opt.url, box, [] {}), box);
+      Viewer viewer(opt, make_connection(opt.target, opt.url, opt.token, box, [] {}), box);
       viewer.start();
       ASSERT_TRUE(eventually([&] { return peer.received().size() >= proto::kClientHelloSize; }))
           << "the connection never said hello";

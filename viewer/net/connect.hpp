@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "shared/address.hpp"
 #include "viewer/net/frame_mailbox.hpp"
@@ -13,10 +14,12 @@
 namespace camstream {
 
 // An HttpViewerConnection when `url` is given, else a NativeViewerConnection to `target`;
-// not started yet. `mailbox` and whatever `notify` calls must outlive it.
+// not started yet. `token` (may be empty) is proved in the native handshake, or sent as a
+// Bearer token over HTTP. `mailbox` and whatever `notify` calls must outlive it.
 std::unique_ptr<StreamLink> make_connection(const HostPort& target,
                                             const std::optional<HttpUrl>& url,
-                                            FrameMailbox& mailbox, std::function<void()> notify,
+                                            const std::string& token, FrameMailbox& mailbox,
+                                            std::function<void()> notify,
                                             ConnectionLimits limits = {});
 
 }  // namespace camstream

@@ -2,14 +2,17 @@
 #include "viewer/net/http_connection.hpp"
 
 #include "shared/clock.hpp"
+#include "shared/crypto.hpp"
 #include "shared/version.hpp"
 
 namespace camstream {
 
 HttpViewerConnection::HttpViewerConnection(HttpUrl url, FrameMailbox& mailbox,
-                                           std::function<void()> notify, ConnectionLimits limits)
+                                           std::function<void()> notify, ConnectionLimits limits,
+                                           std::string token)
     : StreamLink(url.server, to_string(url), "the server", mailbox, std::move(notify), limits),
       url_(std::move(url)),
+      token_(std::move(token)),
       reader_([this](MjpegPart&& part) { on_part(std::move(part)); }) {}
 
 HttpViewerConnection::~HttpViewerConnection() {
@@ -24,7 +27,14 @@ void HttpViewerConnection::on_connected() {
   request_ = "GET " + url_.target + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: camview/" +
              std::string(kVersion) +
              "\r\nAccept: multipart/x-mixed-replace, image/jpeg, "
-             "*/*;q=0.1\r\nConnection: close\r\n\r\n";
+             "*/*;q=0.1\r\nConnection: close\r\n";
+  if (!token_.empty()) {
+    request_.append("Authorization: Bearer ").append(token_).append("\r\n");
+  } else if (!url_.basic.empty()) {
+    request_.append("Authorization: Basic ").append(crypto::base64(crypto::bytes(url_.basic)));
+    request_.append("\r\n");
+  }
+  request_.append("\r\n");
   asio::async_write(socket_, asio::buffer(request_), [this](std::error_code e, std::size_t) {
     if (e && !done()) fail("lost " + name() + " while sending the request: " + e.message());
   });

@@ -19,8 +19,10 @@ namespace camstream {
 // so clock_offset() stays false and latency is not measured.
 class HttpViewerConnection final : public StreamLink {
  public:
+  // `token` goes out as "Authorization: Bearer"; without one, a user name and password in
+  // the URL go out as HTTP Basic.
   HttpViewerConnection(HttpUrl url, FrameMailbox& mailbox, std::function<void()> notify,
-                       ConnectionLimits limits = {});
+                       ConnectionLimits limits = {}, std::string token = {});
   ~HttpViewerConnection() override;
 
  private:
@@ -29,6 +31,7 @@ class HttpViewerConnection final : public StreamLink {
   void on_part(MjpegPart&& part);
 
   HttpUrl url_;
+  const std::string token_;
   std::string request_;
   std::array<std::uint8_t, 65536> in_{};
   MjpegResponseReader reader_;
