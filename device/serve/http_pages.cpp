@@ -228,7 +228,8 @@ std::string index_html(const Figures& f, std::string_view token_query) {
     return std::isalnum(static_cast<unsigned char>(c)) ||
            (c != 0 && std::strchr("-._~%=", c) != nullptr);
   });
-  const std::string q = token_query.empty() || !safe ? "" : "?" + std::string(token_query);
+  std::string q;
+  if (!token_query.empty() && safe) q.append("?").append(token_query);
   const std::string title =
       f.have_pipeline ? "camstream - " + html_text(f.pipeline.source) : std::string("camstream");
   // The figures are filled in on the server too, so the page says something without script.
