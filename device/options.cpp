@@ -219,6 +219,20 @@ ParseResult parse_daemon_options(const std::vector<std::string>& args,
                "Read a password from standard input and print its hash for --auth-user or the "
                "config file, then exit");
 
+  app.add_option("--tls", o.tls.mode,
+                 "TLS on the same port, beside the clear protocols: off, or auto (a self-signed "
+                 "certificate made once and kept in --state-dir; its fingerprint is logged and "
+                 "shown by --show-access)")
+      ->check(CLI::IsMember({"off", "auto"}))
+      ->capture_default_str();
+  app.add_option("--tls-cert", o.tls.cert_file,
+                 "TLS with this certificate (PEM, with its chain), e.g. from your own CA");
+  app.add_option("--tls-key", o.tls.key_file, "The PEM private key of --tls-cert");
+  app.add_option("--state-dir", o.tls.state_dir,
+                 "Where camstreamd keeps what it makes itself, such as --tls auto's "
+                 "certificate (default: $STATE_DIRECTORY, /var/lib/camstream for root, else "
+                 "~/.local/state/camstream)");
+
   std::string config_path = default_config;
   CLI::Option* config_opt =
       app.add_option("--config", config_path,
@@ -267,6 +281,14 @@ ParseResult parse_daemon_options(const std::vector<std::string>& args,
     result.output = std::move(message) + "\n";
     return result;
   };
+  if (o.tls.cert_file.empty() != o.tls.key_file.empty())
+    return fail("--tls-cert and --tls-key go together: give both, or --tls auto for a "
+                "self-signed certificate");
+  if (!o.tls.cert_file.empty()) {
+    if (o.tls.mode == "auto")
+      return fail("--tls auto makes its own certificate; leave it out with --tls-cert");
+    o.tls.mode = "files";
+  }
   Credentials& c = o.credentials;
   c.control_tokens = auth_tokens;
   c.view_tokens = view_tokens;

@@ -7,6 +7,7 @@
 
 #include "device/config.hpp"
 #include "device/serve/access.hpp"
+#include "device/serve/tls.hpp"
 #include "shared/address.hpp"
 #include "shared/log.hpp"
 
@@ -35,6 +36,9 @@ struct DaemonOptions {
   bool no_auth = false;
   bool show_access = false;    // --show-access: print the URLs with the token, then exit
   bool hash_password = false;  // --hash-password: hash a password read from stdin, then exit
+  // TLS on the same port as the clear dialects (docs/security.md): "off", "auto" (a
+  // self-signed certificate kept in state_dir) or "files" (--tls-cert and --tls-key).
+  TlsSettings tls;
 };
 
 struct ParseResult {
