@@ -69,7 +69,8 @@ bool JpegDecoder::read_info(std::span<const std::uint8_t> jpeg, JpegInfo& info) 
     return false;
   }
   if (width <= 0 || height <= 0 || width > proto::kMaxDimension || height > proto::kMaxDimension) {
-    error_ = "JPEG size out of range";
+    error_ = "the JPEG says " + std::to_string(width) + "x" + std::to_string(height) +
+             ", over the limit of " + std::to_string(proto::kMaxDimension) + " on a side";
     return false;
   }
   if (subsamp < TJSAMP_444 || subsamp > TJSAMP_411) {
@@ -85,6 +86,11 @@ bool JpegDecoder::read_info(std::span<const std::uint8_t> jpeg, JpegInfo& info) 
 bool JpegDecoder::decode(std::span<const std::uint8_t> jpeg, Yuv420Image& out) {
   JpegInfo info;
   if (!read_info(jpeg, info)) return false;
+  return decode(jpeg, info, out);
+}
+
+bool JpegDecoder::decode(std::span<const std::uint8_t> jpeg, const JpegInfo& info,
+                         Yuv420Image& out) {
   if (out.width() != info.width || out.height() != info.height) out.resize(info.width, info.height);
   const auto size = static_cast<unsigned long>(jpeg.size());
   // Warnings (such as a truncated stream) fail the frame: a half-grey picture is not shown.
