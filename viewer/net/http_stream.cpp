@@ -310,6 +310,10 @@ bool MjpegResponseReader::multipart() {
       }
       break;
     }
+    // The bound holds for a whole line too: one that arrived with its newline in a single
+    // read was never seen above without it.
+    if (part_ == Part::kHeaders && nl > kMaxPartHeaderLine)
+      return fail("the server sent a part header line over 4 KiB");
     const std::string_view line = trim(avail.substr(0, nl));
     pos_ += nl + 1;
 
