@@ -94,7 +94,10 @@ bool JpegDecoder::decode(std::span<const std::uint8_t> jpeg, const JpegInfo& inf
   if (out.width() != info.width || out.height() != info.height) out.resize(info.width, info.height);
   const auto size = static_cast<unsigned long>(jpeg.size());
   // Warnings (such as a truncated stream) fail the frame: a half-grey picture is not shown.
-  const int flags = TJFLAG_STOPONWARNING;
+  // LIMITSCANS refuses a progressive JPEG of over 500 scans: each scan passes over the whole
+  // picture again, so a small file of thousands of scans would hold camview's main thread for
+  // seconds (no encoder makes more than about ten).
+  const int flags = TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS;
 
   if (info.subsampling == proto::Subsampling::k420 ||
       info.subsampling == proto::Subsampling::kGray) {
