@@ -282,8 +282,9 @@ ParseResult parse_daemon_options(const std::vector<std::string>& args,
     return result;
   };
   if (o.tls.cert_file.empty() != o.tls.key_file.empty())
-    return fail("--tls-cert and --tls-key go together: give both, or --tls auto for a "
-                "self-signed certificate");
+    return fail(
+        "--tls-cert and --tls-key go together: give both, or --tls auto for a "
+        "self-signed certificate");
   if (!o.tls.cert_file.empty()) {
     if (o.tls.mode == "auto")
       return fail("--tls auto makes its own certificate; leave it out with --tls-cert");

@@ -32,8 +32,8 @@ class ByteStream {
   auto async_read_some(const Buffers& buffers, Handler&& handler) {
     if (auto* tls = std::get_if<Tls>(&stream_))
       return tls->async_read_some(buffers, std::forward<Handler>(handler));
-    return std::get<asio::ip::tcp::socket>(stream_).async_read_some(
-        buffers, std::forward<Handler>(handler));
+    return std::get<asio::ip::tcp::socket>(stream_).async_read_some(buffers,
+                                                                    std::forward<Handler>(handler));
   }
 
   template <typename Buffers, typename Handler>

@@ -39,8 +39,7 @@ void Viewer::stop() {
 Viewer::Outcome Viewer::consume(const ReceivedFrame& frame) {
   const std::uint64_t decode_start_us = monotonic_us();
   if (!decoder_.decode(frame)) {
-    log::warn("skipping frame " + std::to_string(frame.header.seq) + ": cannot decode its JPEG (" +
-              decoder_.error() + ")");
+    log::warn("skipping frame " + std::to_string(frame.header.seq) + ": " + decoder_.error());
     return Outcome::kSkip;
   }
   const std::uint64_t decoded_us = monotonic_us();

@@ -1,6 +1,7 @@
 // access.cpp - tokens (Bearer, ?token=, the native proof) and HTTP Basic users to a role.
 #include "device/serve/access.hpp"
 
+#include <algorithm>
 #include <fstream>
 
 #include "shared/text.hpp"
@@ -40,7 +41,13 @@ Role Access::token_role(std::string_view token) const {
 
 Role Access::basic_role(std::string_view encoded) {
   const auto decoded = crypto::unbase64(encoded, 1024);
-  if (!decoded) return Role::kNone;
+  // No user name or password holds control characters; refusing them also keeps HMAC's
+  // zero-padding of keys from letting "pass\0" stand for "pass" in the key derivation.
+  if (!decoded || std::any_of(decoded->begin(), decoded->end(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+      })) {
+    return Role::kNone;
+  }
   const std::size_t colon = decoded->find(':');
   if (colon == std::string::npos) return Role::kNone;
   const std::string_view name = std::string_view(*decoded).substr(0, colon);

@@ -61,6 +61,8 @@ TEST(Access, BasicUsersWithPlainOrHashedPasswords) {
   EXPECT_EQ(http(a, basic("nobody:plain")), Role::kNone);
   EXPECT_EQ(http(a, basic("owner")), Role::kNone) << "no colon";
   EXPECT_EQ(http(a, "Basic !!!!"), Role::kNone);
+  // HMAC pads its key with zero bytes: "pa ss\0" must not pass for "pa ss".
+  EXPECT_EQ(http(a, basic(std::string("viewer:pa ss\0", 13))), Role::kNone);
   bool presented = false;
   a.http("Basic !!!!", std::nullopt, presented);
   EXPECT_TRUE(presented) << "garbage is still an attempt";
