@@ -17,7 +17,6 @@
 #include "viewer/display/display.hpp"
 #include "viewer/main_loop.hpp"
 #include "viewer/net/connect.hpp"
-#include "viewer/net/frame_mailbox.hpp"
 #include "viewer/net/http_url.hpp"
 #include "viewer/viewer.hpp"
 
@@ -61,6 +60,9 @@ int main(int argc, char** argv) {
                  "CAMSTREAM_TOKEN. Native: proved without being sent; HTTP: a Bearer token");
   app.add_option("--token-file", token_file, "Read the token from the first line of this file")
       ->excludes("--token");
+  bool no_reconnect = false;
+  app.add_flag("--no-reconnect", no_reconnect,
+               "Exit (1) when the stream ends instead of reconnecting, as scripts want");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -101,13 +103,15 @@ int main(int argc, char** argv) {
   }
   opt.target = *parsed;
 
+  opt.reconnect.enabled = !no_reconnect;
+
   std::signal(SIGINT, [](int) { g_interrupted.store(true); });
   std::signal(SIGTERM, [](int) { g_interrupted.store(true); });
 
-  FrameMailbox mailbox;
   if (opt.no_display) {
-    Viewer viewer(opt, make_connection(opt.target, opt.url, opt.token, mailbox, [] {}), mailbox);
-    return run_headless(viewer, g_interrupted);
+    Doorbell doorbell;
+    Viewer viewer(opt, link_maker(opt.target, opt.url, opt.token, doorbell.notifier()));
+    return run_headless({&viewer}, doorbell, g_interrupted);
   }
   Display display;
   FrameWakeup wakeup;
@@ -115,7 +119,6 @@ int main(int argc, char** argv) {
     log::error(error);
     return kExitStream;
   }
-  Viewer viewer(opt, make_connection(opt.target, opt.url, opt.token, mailbox, wakeup.notifier()),
-                mailbox);
+  Viewer viewer(opt, link_maker(opt.target, opt.url, opt.token, wakeup.notifier()));
   return run_window(viewer, display, wakeup, g_interrupted);
 }

@@ -35,37 +35,65 @@ bool FrameWakeup::taken(const SDL_Event& e) {
   return true;
 }
 
-int run_headless(Viewer& viewer, const std::atomic<bool>& interrupted) {
-  FrameMailbox& mailbox = viewer.mailbox();
-  viewer.start();
-  bool enough = false;
-  while (!interrupted.load()) {
-    auto frame = mailbox.wait_take(std::chrono::milliseconds(100));
-    if (frame && viewer.consume(*frame) == Viewer::Outcome::kShowAndStop) {
-      enough = true;
-      break;
-    }
-    viewer.tick();
-    if (!frame && mailbox.closed()) break;
+std::function<void()> Doorbell::notifier() {
+  return [this] {
+    std::lock_guard lock(mutex_);
+    pending_ = true;
+    rung_.notify_one();
+  };
+}
+
+void Doorbell::wait(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  rung_.wait_for(lock, timeout, [this] { return pending_; });
+  pending_ = false;
+}
+
+int exit_code(const std::vector<Viewer*>& viewers, bool enough, bool interrupted) {
+  int code = kExitOk;
+  for (Viewer* v : viewers) {
+    const int c = v->exit_code(enough, interrupted);
+    if (c == kExitPattern || (c != kExitOk && code == kExitOk)) code = c;
   }
-  viewer.stop();
-  return viewer.exit_code(enough, interrupted.load());
+  return code;
+}
+
+int run_headless(const std::vector<Viewer*>& viewers, Doorbell& doorbell,
+                 const std::atomic<bool>& interrupted) {
+  for (Viewer* v : viewers)
+    v->start();
+  bool enough = false;
+  while (!interrupted.load() && !enough) {
+    doorbell.wait(std::chrono::milliseconds(100));
+    enough = true;
+    bool all_ended = true;
+    for (Viewer* v : viewers) {
+      if (auto frame = v->take(); frame && !v->enough()) v->consume(std::move(*frame));
+      v->tick();
+      enough = enough && v->enough();
+      all_ended = all_ended && v->feed().state() == FeedState::kEnded;
+    }
+    if (all_ended) break;
+  }
+  for (Viewer* v : viewers)
+    v->stop();
+  return exit_code(viewers, enough, interrupted.load());
 }
 
 int run_window(Viewer& viewer, Display& display, FrameWakeup& wakeup,
                const std::atomic<bool>& interrupted) {
-  FrameMailbox& mailbox = viewer.mailbox();
-  display.set_title(viewer.connecting_title());
+  display.set_title(viewer.title());
   viewer.start();
 
   bool enough = false;
   bool quit = false;
   std::string error;
+  std::string title;
   // Takes the newest frame, if any, through decode to the screen; false on a display error.
   const auto show_next = [&]() {
-    auto frame = mailbox.take();
+    auto frame = viewer.take();
     if (!frame) return true;
-    const Viewer::Outcome outcome = viewer.consume(*frame);
+    const Viewer::Outcome outcome = viewer.consume(std::move(*frame));
     if (outcome == Viewer::Outcome::kSkip) return true;
     if (outcome == Viewer::Outcome::kShowAndStop) enough = true;
     if (!display.show(viewer.image().view(), error)) {
@@ -84,23 +112,19 @@ int run_window(Viewer& viewer, Display& display, FrameWakeup& wakeup,
         } else if (e.type == SDL_WINDOWEVENT && (e.window.event == SDL_WINDOWEVENT_EXPOSED ||
                                                  e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED)) {
           display.redraw();
-        } else if (wakeup.taken(e)) {
-          if (!show_next()) {
-            viewer.stop();
-            return kExitStream;
-          }
+        } else {
+          wakeup.taken(e);
         }
       } while (SDL_PollEvent(&e));
     }
-    if (viewer.tick()) display.set_title(viewer.title());
-    if (mailbox.closed() && !enough) {
-      // The stream is over; the last frame that arrived still gets shown.
-      if (!show_next()) {
-        viewer.stop();
-        return kExitStream;
-      }
-      break;
+    if (!show_next()) {
+      viewer.stop();
+      return kExitStream;
     }
+    viewer.tick();
+    if (viewer.title() != title) display.set_title(title = viewer.title());
+    // Without reconnecting, the end of the stream ends camview; its last frame was shown.
+    if (viewer.feed().state() == FeedState::kEnded && !viewer.options().reconnect.enabled) break;
   }
   viewer.stop();
   return viewer.exit_code(enough, interrupted.load());

@@ -2,9 +2,13 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "viewer/display/display.hpp"
 #include "viewer/viewer.hpp"
@@ -30,10 +34,29 @@ class FrameWakeup {
   std::atomic<bool> pending_{false};
 };
 
-// Each starts the viewer, takes frames until --frames N were decoded, the stream ends (its
-// last frame is still shown) or `interrupted` is set, stops the viewer and returns camview's
-// exit code. run_window also ends when the window is closed or the display fails.
-int run_headless(Viewer& viewer, const std::atomic<bool>& interrupted);
+// Wakes the headless loop from any camera's network thread; the loop also wakes every
+// `timeout` by itself, since reconnecting needs it to come round.
+class Doorbell {
+ public:
+  // The connections' notify. Never blocks for long.
+  std::function<void()> notifier();
+  void wait(std::chrono::milliseconds timeout);
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable rung_;
+  bool pending_ = false;
+};
+
+// The exit code of several cameras: a failed pattern check wins, then a failed stream.
+int exit_code(const std::vector<Viewer*>& viewers, bool enough, bool interrupted);
+
+// Starts every viewer and takes frames until each camera decoded --frames N, every stream
+// ended for good (its last frame is still decoded) or `interrupted` is set; stops the viewers
+// and returns camview's exit code. `doorbell` must be the notify of every viewer's links.
+int run_headless(const std::vector<Viewer*>& viewers, Doorbell& doorbell,
+                 const std::atomic<bool>& interrupted);
+// The same with a window, which also ends it when closed or when the display fails.
 int run_window(Viewer& viewer, Display& display, FrameWakeup& wakeup,
                const std::atomic<bool>& interrupted);
 

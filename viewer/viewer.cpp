@@ -8,19 +8,14 @@
 #include "shared/seqcode.hpp"
 
 namespace camstream {
-namespace {
 
-// What the window title calls the stream: the URL, or HOST:PORT for the native protocol.
 std::string source_name(const ViewerOptions& opt) {
   return opt.url ? to_string(*opt.url) : to_string(opt.target);
 }
 
-}  // namespace
-
-Viewer::Viewer(ViewerOptions opt, std::unique_ptr<StreamLink> link, FrameMailbox& mailbox)
+Viewer::Viewer(ViewerOptions opt, Feed::MakeLink make)
     : opt_(std::move(opt)),
-      link_(std::move(link)),
-      mailbox_(mailbox),
+      feed_(source_name(opt_), std::move(make), opt_.reconnect),
       stats_(monotonic_us()),
       last_roll_us_(monotonic_us()) {}
 
@@ -29,14 +24,18 @@ Viewer::~Viewer() {
 }
 
 void Viewer::start() {
-  link_->start();
+  feed_.start(monotonic_us());
 }
 
 void Viewer::stop() {
-  link_->stop();
+  feed_.stop();
 }
 
-Viewer::Outcome Viewer::consume(const ReceivedFrame& frame) {
+std::optional<ReceivedFrame> Viewer::take() {
+  return feed_.poll(monotonic_us());
+}
+
+Viewer::Outcome Viewer::consume(ReceivedFrame frame) {
   const std::uint64_t decode_start_us = monotonic_us();
   if (!decoder_.decode(frame)) {
     log::warn("skipping frame " + std::to_string(frame.header.seq) + ": cannot decode its JPEG (" +
@@ -47,7 +46,7 @@ Viewer::Outcome Viewer::consume(const ReceivedFrame& frame) {
   std::int64_t offset = 0;
   // Capture time on the viewer's clock; unknown (-1) until the first pong.
   capture_local_us_ = -1;
-  if (link_->clock_offset(offset))
+  if (feed_.clock_offset(offset))
     capture_local_us_ = static_cast<std::int64_t>(frame.header.capture_us) - offset;
   stats_.frame(since_capture(frame.received_us), since_capture(decoded_us),
                static_cast<std::int64_t>(decoded_us - decode_start_us));
@@ -56,7 +55,7 @@ Viewer::Outcome Viewer::consume(const ReceivedFrame& frame) {
   height_ = img.height();
   if (opt_.check_pattern) check(frame.header.seq, img);
   ++decoded_;
-  return opt_.frames != 0 && decoded_ >= opt_.frames ? Outcome::kShowAndStop : Outcome::kShow;
+  return enough() ? Outcome::kShowAndStop : Outcome::kShow;
 }
 
 void Viewer::presented() {
@@ -67,24 +66,23 @@ std::optional<WindowFigures> Viewer::tick() {
   const std::uint64_t now = monotonic_us();
   if (now - last_roll_us_ < 1000000) return std::nullopt;
   last_roll_us_ = now;
-  WindowFigures f =
-      stats_.roll(now, link_->bytes_received(), mailbox_.skipped(), link_->frames_lost());
+  WindowFigures f = stats_.roll(now, feed_.bytes_received(), feed_.skipped(), feed_.frames_lost());
   if (opt_.print_fps) {
-    std::printf("%s\n", ViewerStats::format(f).c_str());
+    std::printf("%s%s\n", opt_.label.c_str(), ViewerStats::format(f).c_str());
     std::fflush(stdout);
   }
   fps_ = f.fps;
   return f;
 }
 
-std::string Viewer::connecting_title() const {
-  return "camview - " + source_name(opt_) + " - connecting";
-}
-
 std::string Viewer::title() const {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, " - %dx%d - %.1f fps", width_, height_, fps_);
-  return "camview - " + source_name(opt_) + buf;
+  std::string out = "camview - " + source_name(opt_);
+  if (width_ > 0) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " - %dx%d - %.1f fps", width_, height_, fps_);
+    out += buf;
+  }
+  return out + " - " + to_string(feed_.state());
 }
 
 int Viewer::exit_code(bool enough, bool interrupted) const {
@@ -94,20 +92,18 @@ int Viewer::exit_code(bool enough, bool interrupted) const {
     return kExitPattern;
   }
   if (enough || interrupted) return kExitOk;
-  if (mailbox_.closed_with_error()) {
-    log::error(mailbox_.reason());
-    return kExitStream;
-  }
-  return kExitOk;
+  return feed_.failed() ? kExitStream : kExitOk;
 }
 
 void Viewer::check(std::uint64_t seq, const Yuv420Image& img) {
   const auto read = seqcode::read(img.y(), img.y_stride(), img.width(), img.height());
   const auto expected = static_cast<std::uint32_t>(seq);
   if (read) {
-    std::printf("frame seq=%llu pixel_seq=%u\n", static_cast<unsigned long long>(seq), *read);
+    std::printf("%sframe seq=%llu pixel_seq=%u\n", opt_.label.c_str(),
+                static_cast<unsigned long long>(seq), *read);
   } else {
-    std::printf("frame seq=%llu pixel_seq=none\n", static_cast<unsigned long long>(seq));
+    std::printf("%sframe seq=%llu pixel_seq=none\n", opt_.label.c_str(),
+                static_cast<unsigned long long>(seq));
   }
   std::fflush(stdout);
   if (!read || *read != expected) {

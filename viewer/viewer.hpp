@@ -9,16 +9,17 @@
 #include "shared/address.hpp"
 #include "shared/yuv.hpp"
 #include "viewer/decode/decoder.hpp"
+#include "viewer/feed.hpp"
 #include "viewer/frame.hpp"
-#include "viewer/net/frame_mailbox.hpp"
 #include "viewer/net/http_url.hpp"
-#include "viewer/net/stream_link.hpp"
+#include "viewer/net/reconnect_policy.hpp"
 #include "viewer/stats.hpp"
 
 namespace camstream {
 
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitStream = 1;  // cannot connect, wrong peer, stream ended, display failed
+// cannot connect, wrong peer, stream ended (--no-reconnect), refused token, display failed
+inline constexpr int kExitStream = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitPattern = 3;  // --check-pattern found a frame whose pixels disagree
 
@@ -30,15 +31,22 @@ struct ViewerOptions {
   bool print_fps = false;
   bool check_pattern = false;
   std::uint64_t frames = 0;  // 0 = until the stream ends or the window closes
+  ReconnectSettings reconnect;
+  // Put in front of every line printed on stdout (--print-fps, --check-pattern) when camview
+  // shows several cameras, so the lines can be told apart; empty for one.
+  std::string label;
 };
 
-// Everything that happens to a frame after it leaves the mailbox, with or without a window,
-// and the life of the connection that fills the mailbox: start() starts its network thread,
-// stop() ends the stream and joins it, the destructor stops. Lives on the main thread;
-// `mailbox` must be the one `link` fills, and outlive the viewer.
+// What the window title and messages call the stream: the URL, or HOST:PORT.
+std::string source_name(const ViewerOptions& opt);
+
+// One camera, from its connections to a decoded picture, with or without a window: the Feed
+// (connections, reconnecting), decode, the pattern check and the figures. start() starts the
+// first connection, stop() ends it and joins its thread, the destructor stops. Lives on the
+// main thread, which must call take() at least every 100 ms (reconnecting happens there).
 class Viewer {
  public:
-  Viewer(ViewerOptions opt, std::unique_ptr<StreamLink> link, FrameMailbox& mailbox);
+  Viewer(ViewerOptions opt, Feed::MakeLink make);
   ~Viewer();
   Viewer(const Viewer&) = delete;
   Viewer& operator=(const Viewer&) = delete;
@@ -50,25 +58,30 @@ class Viewer {
 
   enum class Outcome { kShow, kShowAndStop, kSkip };
 
+  // The newest frame from the feed, if one came (see Feed::poll).
+  std::optional<ReceivedFrame> take();
   // Decodes the frame. kSkip: it could not be decoded and image() holds nothing to show;
   // kShowAndStop: the last of --frames N.
-  Outcome consume(const ReceivedFrame& frame);
+  Outcome consume(ReceivedFrame frame);
   // The frame consumed last is on screen now.
   void presented();
   // Called often; prints (with --print-fps) and returns a summary once a second.
   std::optional<WindowFigures> tick();
 
-  // The window's title before the first summary, and after each.
-  std::string connecting_title() const;
+  // The window's title: the source, then the size and rate once known, then the state.
   std::string title() const;
 
-  FrameMailbox& mailbox() { return mailbox_; }
+  const Feed& feed() const { return feed_; }
+  const ViewerOptions& options() const { return opt_; }
+  // --frames N were decoded.
+  bool enough() const { return opt_.frames != 0 && decoded_ >= opt_.frames; }
   const Yuv420Image& image() const { return decoder_.image(); }
   std::uint64_t decoded() const { return decoded_; }
   std::uint64_t pattern_errors() const { return pattern_errors_; }
 
   // camview's exit code once its loop has ended: `enough` when --frames N were decoded,
-  // `interrupted` on SIGINT or SIGTERM. Logs why when it is not kExitOk.
+  // `interrupted` on SIGINT or SIGTERM. The feed has logged why a stream failed; a failed
+  // pattern check is logged here.
   int exit_code(bool enough, bool interrupted) const;
 
  private:
@@ -76,8 +89,7 @@ class Viewer {
   std::int64_t since_capture(std::uint64_t local_us) const;
 
   const ViewerOptions opt_;
-  const std::unique_ptr<StreamLink> link_;
-  FrameMailbox& mailbox_;
+  Feed feed_;
   FrameDecoder decoder_;
   ViewerStats stats_;
   std::uint64_t decoded_ = 0;

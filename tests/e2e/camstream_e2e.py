@@ -65,8 +65,10 @@ class Daemon:
     """camstreamd on a free port of `listen`'s address (127.0.0.1 unless told another, such as
     0.0.0.0); clients reach it on 127.0.0.1."""
 
-    def __init__(self, *args, size="640x480", fps="30", env=None, listen="127.0.0.1"):
-        self.args = [DAEMON, "--listen", listen + ":0", "--size", size, "--fps", fps, *args]
+    def __init__(self, *args, size="640x480", fps="30", env=None, listen="127.0.0.1", port=0):
+        """`port` 0 takes a free one; another, e.g. a killed daemon's, comes back on it."""
+        self.args = [DAEMON, "--listen", "%s:%d" % (listen, port), "--size", size, "--fps", fps,
+                     *args]
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      env=env)
         line = read_line(self.proc.stdout, timeout=10)

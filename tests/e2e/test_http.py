@@ -364,7 +364,8 @@ class Viewer(unittest.TestCase):
         code, out, err = e2e.run_viewer("https://127.0.0.1:1/", "--no-display")
         self.assertEqual(code, 2)
         self.assertIn("https is not supported", err)
-        code, out, err = e2e.run_viewer("http://127.0.0.1:%d/stream" % free_port(), "--no-display")
+        code, out, err = e2e.run_viewer("http://127.0.0.1:%d/stream" % free_port(), "--no-display",
+                                        "--no-reconnect")
         self.assertEqual(code, 1)
         self.assertIn("connection refused", err)
 

@@ -32,16 +32,20 @@ std::string part(std::uint64_t seq) {
 // A scripted HTTP server and a Viewer for its stream, not started.
 struct Rig {
   ScriptedPeer peer{ScriptedPeer::http_request()};
-  FrameMailbox box;
+  Doorbell doorbell;
   std::unique_ptr<Viewer> viewer;
 
-  explicit Rig(std::uint64_t frames = 0) {
+  explicit Rig(std::uint64_t frames = 0, bool reconnect = true) {
     ViewerOptions opt;
     opt.url = HttpUrl{HostPort{"127.0.0.1", peer.port()}, "/", ""};
     opt.target = opt.url->server;
     opt.frames = frames;
+    opt.reconnect.enabled = reconnect;
     viewer = std::make_unique<Viewer>(
-        opt, make_connection(opt.target, opt.url, opt.token, box, [] {}), box);
+        opt, link_maker(opt.target, opt.url, opt.token, doorbell.notifier()));
+  }
+  int run(const std::atomic<bool>& interrupted) {
+    return run_headless({viewer.get()}, doorbell, interrupted);
   }
 };
 
@@ -51,19 +55,19 @@ TEST(MainLoop, HeadlessEndsWellAfterFramesN) {
   Rig r(/*frames=*/1);
   r.peer.send(kHead + part(1));  // and the stream goes on
   const std::atomic<bool> interrupted{false};
-  EXPECT_EQ(run_headless(*r.viewer, interrupted), kExitOk);
+  EXPECT_EQ(r.run(interrupted), kExitOk);
   EXPECT_EQ(r.viewer->decoded(), 1u);
   EXPECT_TRUE(eventually([&] { return r.peer.client_gone(); })) << "the loop left it running";
 }
 
-TEST(MainLoop, HeadlessStreamEndIsExitOneAfterItsLastFrame) {
-  Rig r;
+TEST(MainLoop, HeadlessStreamEndIsExitOneAfterItsLastFrameWithoutReconnecting) {
+  Rig r(/*frames=*/0, /*reconnect=*/false);
   r.peer.send(kHead + part(1));
   r.peer.hang_up();
   const std::atomic<bool> interrupted{false};
-  EXPECT_EQ(run_headless(*r.viewer, interrupted), kExitStream);
+  EXPECT_EQ(r.run(interrupted), kExitStream);
   EXPECT_EQ(r.viewer->decoded(), 1u) << "the frame before the end was not decoded";
-  EXPECT_TRUE(r.box.closed_with_error());
+  EXPECT_TRUE(r.viewer->feed().failed());
 }
 
 TEST(MainLoop, HeadlessSignalIsExitZeroWhileStreaming) {
@@ -75,9 +79,9 @@ TEST(MainLoop, HeadlessSignalIsExitZeroWhileStreaming) {
     EXPECT_TRUE(eventually([&] { return !r.peer.received().empty(); }));
     interrupted = true;
   });
-  EXPECT_EQ(run_headless(*r.viewer, interrupted), kExitOk);
+  EXPECT_EQ(r.run(interrupted), kExitOk);
   signal.join();
-  EXPECT_FALSE(r.box.closed()) << r.box.reason();
+  EXPECT_FALSE(r.viewer->feed().failed()) << r.viewer->feed().reason();
   EXPECT_TRUE(eventually([&] { return r.peer.client_gone(); }));
 }
 

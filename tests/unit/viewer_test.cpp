@@ -20,11 +20,10 @@ using testing::ScriptedPeer;
 
 // A Viewer whose connection is never started: consume() and the rest need no network.
 struct Rig {
-  FrameMailbox box;
   Viewer viewer;
 
   explicit Rig(const ViewerOptions& opt = {})
-      : viewer(opt, make_connection(opt.target, opt.url, opt.token, box, [] {}), box) {}
+      : viewer(opt, link_maker(opt.target, opt.url, opt.token, [] {})) {}
 };
 
 TEST(Viewer, ShowsDecodedFramesAndStopsAfterFramesN) {
@@ -44,7 +43,7 @@ TEST(Viewer, SkipsAFrameThatDoesNotDecode) {
   Rig r;
   ReceivedFrame broken = received_frame(1);
   broken.payload.resize(broken.payload.size() / 2);
-  EXPECT_EQ(r.viewer.consume(broken), Viewer::Outcome::kSkip);
+  EXPECT_EQ(r.viewer.consume(std::move(broken)), Viewer::Outcome::kSkip);
   EXPECT_EQ(r.viewer.decoded(), 0u);
   EXPECT_EQ(r.viewer.consume(received_frame(2)), Viewer::Outcome::kShow);
   EXPECT_EQ(r.viewer.decoded(), 1u);
@@ -58,22 +57,31 @@ TEST(Viewer, PatternCheckCountsFramesWhosePixelsDisagree) {
   EXPECT_EQ(r.viewer.pattern_errors(), 0u);
   ReceivedFrame renumbered = received_frame(6);
   renumbered.header.seq = 9;  // the picture still says 6
-  EXPECT_EQ(r.viewer.consume(renumbered), Viewer::Outcome::kShow);
+  EXPECT_EQ(r.viewer.consume(std::move(renumbered)), Viewer::Outcome::kShow);
   EXPECT_EQ(r.viewer.pattern_errors(), 1u);
   // A failed check decides the exit code, however the stream ended.
   EXPECT_EQ(r.viewer.exit_code(/*enough=*/true, /*interrupted=*/false), kExitPattern);
   EXPECT_EQ(r.viewer.exit_code(/*enough=*/false, /*interrupted=*/true), kExitPattern);
 }
 
+// A stream that ended for good fails camview, unless it had enough frames or a signal came.
 TEST(Viewer, ExitCodeSaysHowTheStreamEnded) {
   {
     Rig r;
     EXPECT_EQ(r.viewer.exit_code(false, false), kExitOk);  // the window was closed
-    r.box.close("done", /*is_error=*/false);
-    EXPECT_EQ(r.viewer.exit_code(false, false), kExitOk);
   }
-  Rig r;
-  r.box.close("stream ended: cam closed the connection", /*is_error=*/true);
+  ScriptedPeer peer(ScriptedPeer::native_hello());
+  peer.hang_up();
+  ViewerOptions opt;
+  opt.target = HostPort{"127.0.0.1", peer.port()};
+  opt.reconnect.enabled = false;
+  Rig r(opt);
+  r.viewer.start();
+  ASSERT_TRUE(eventually([&] {
+    r.viewer.take();
+    return r.viewer.feed().state() == FeedState::kEnded;
+  }));
+  EXPECT_TRUE(r.viewer.feed().failed());
   EXPECT_EQ(r.viewer.exit_code(false, false), kExitStream);
   // Enough frames, or a signal, end camview well even when the stream broke meanwhile.
   EXPECT_EQ(r.viewer.exit_code(/*enough=*/true, false), kExitOk);
@@ -84,15 +92,15 @@ TEST(Viewer, TitleNamesTheStreamItsSizeAndRate) {
   ViewerOptions native;
   native.target = HostPort{"cam.local", 8080};
   Rig n(native);
-  EXPECT_EQ(n.viewer.connecting_title(), "camview - cam.local:8080 - connecting");
+  EXPECT_EQ(n.viewer.title(), "camview - cam.local:8080 - connecting");
   n.viewer.consume(received_frame(1, 640, 480));
-  EXPECT_EQ(n.viewer.title(), "camview - cam.local:8080 - 640x480 - 0.0 fps");
+  EXPECT_EQ(n.viewer.title(), "camview - cam.local:8080 - 640x480 - 0.0 fps - connecting");
 
   ViewerOptions http;
   http.url = HttpUrl{HostPort{"cam", 80}, "/stream", ""};
   http.target = http.url->server;
   Rig h(http);
-  EXPECT_EQ(h.viewer.connecting_title(), "camview - http://cam:80/stream - connecting");
+  EXPECT_EQ(h.viewer.title(), "camview - http://cam:80/stream - connecting");
 }
 
 // start() runs the connection's network thread, stop() ends the stream and joins it; both may
@@ -102,11 +110,10 @@ TEST(Viewer, StartAndStopRunTheConnection) {
     SCOPED_TRACE(explicit_stop ? "stop()" : "destructor");
     ScriptedPeer peer(ScriptedPeer::native_hello());
     peer.send(proto::encode(proto::ServerHello{}));
-    FrameMailbox box;
     {
       ViewerOptions opt;
       opt.target = HostPort{"127.0.0.1", peer.port()};
-      Viewer viewer(opt, make_connection(opt.target, opt.url, opt.token, box, [] {}), box);
+      Viewer viewer(opt, link_maker(opt.target, opt.url, opt.token, [] {}));
       viewer.start();
       ASSERT_TRUE(eventually([&] { return peer.received().size() >= proto::kClientHelloSize; }))
           << "the connection never said hello";
@@ -116,7 +123,6 @@ TEST(Viewer, StartAndStopRunTheConnection) {
       }
     }
     EXPECT_TRUE(eventually([&] { return peer.client_gone(); }));
-    EXPECT_FALSE(box.closed_with_error()) << box.reason();
   }
 }
 

@@ -22,4 +22,9 @@ std::unique_ptr<StreamLink> make_connection(const HostPort& target,
                                             std::function<void()> notify,
                                             ConnectionLimits limits = {});
 
+// The same, as a Feed makes one per attempt: each into the mailbox it is given.
+std::function<std::unique_ptr<StreamLink>(FrameMailbox&)> link_maker(
+    const HostPort& target, const std::optional<HttpUrl>& url, const std::string& token,
+    std::function<void()> notify, ConnectionLimits limits = {});
+
 }  // namespace camstream
