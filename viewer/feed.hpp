@@ -57,6 +57,8 @@ class Feed {
   bool failed() const { return failed_; }
   const std::string& name() const { return name_; }
   std::uint64_t reconnects() const { return reconnects_; }
+  // When the last frame came (or the feed started), on the caller's clock.
+  std::uint64_t last_frame_us() const { return last_frame_us_; }
 
   std::uint64_t bytes_received() const;
   std::uint64_t frames_lost() const;

@@ -56,8 +56,17 @@ int exit_code(const std::vector<Viewer*>& viewers, bool enough, bool interrupted
 // and returns camview's exit code. `doorbell` must be the notify of every viewer's links.
 int run_headless(const std::vector<Viewer*>& viewers, Doorbell& doorbell,
                  const std::atomic<bool>& interrupted);
-// The same with a window, which also ends it when closed or when the display fails.
-int run_window(Viewer& viewer, Display& display, FrameWakeup& wakeup,
-               const std::atomic<bool>& interrupted);
+// What the window starts with, from the flags.
+struct WindowSettings {
+  std::string title;  // --window-title; empty: camview's own, naming the camera
+  bool overlay = false;
+};
+
+// The same with a window (one cell per viewer, in a grid), which also ends when it is closed
+// or the display fails, and which handles the keys (viewer/keys.hpp). With reconnecting on, a
+// camera given up on keeps the window open with its reason; without, camview ends once every
+// stream has ended. `display` must be initialised for viewers.size() cells.
+int run_window(const std::vector<Viewer*>& viewers, Display& display, FrameWakeup& wakeup,
+               const WindowSettings& settings, const std::atomic<bool>& interrupted);
 
 }  // namespace camstream

@@ -1,13 +1,33 @@
 // viewer.cpp - decode and check each frame, keep the figures, start and stop the connection.
 #include "viewer/viewer.hpp"
 
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 
 #include "shared/clock.hpp"
 #include "shared/log.hpp"
 #include "shared/seqcode.hpp"
+#include "viewer/save/snapshot.hpp"
 
 namespace camstream {
+namespace {
+
+// A time on this machine's monotonic clock as wall-clock microseconds, for file names.
+std::int64_t wall_us_of(std::uint64_t monotonic) {
+  const auto wall = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+  return wall - (static_cast<std::int64_t>(monotonic_us()) - static_cast<std::int64_t>(monotonic));
+}
+
+std::string format(const char* fmt, double a, double b = 0) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, fmt, a, b);
+  return buf;
+}
+
+}  // namespace
 
 std::string source_name(const ViewerOptions& opt) {
   return opt.url ? to_string(*opt.url) : to_string(opt.target);
@@ -29,6 +49,11 @@ void Viewer::start() {
 
 void Viewer::stop() {
   feed_.stop();
+  if (recorder_.is_open()) {
+    log::info("recorded " + std::to_string(recorder_.frames()) + " frames into " +
+              recorder_.path());
+    recorder_.close();
+  }
 }
 
 std::optional<ReceivedFrame> Viewer::take() {
@@ -37,6 +62,7 @@ std::optional<ReceivedFrame> Viewer::take() {
 
 Viewer::Outcome Viewer::consume(ReceivedFrame frame) {
   const std::uint64_t decode_start_us = monotonic_us();
+  have_picture_ = false;
   if (!decoder_.decode(frame)) {
     log::warn("skipping frame " + std::to_string(frame.header.seq) + ": cannot decode its JPEG (" +
               decoder_.error() + ")");
@@ -54,6 +80,16 @@ Viewer::Outcome Viewer::consume(ReceivedFrame frame) {
   width_ = img.width();
   height_ = img.height();
   if (opt_.check_pattern) check(frame.header.seq, img);
+  have_picture_ = true;
+  // Capture time on this clock when the offset is known; else arrival, which is close.
+  last_time_us_ =
+      capture_local_us_ >= 0 ? static_cast<std::uint64_t>(capture_local_us_) : frame.received_us;
+  if (!opt_.record.empty() && !record_flag_used_) {
+    record_flag_used_ = true;
+    record_pending_ = opt_.record;
+  }
+  if (recording()) record(frame, last_time_us_);
+  last_ = std::move(frame);
   ++decoded_;
   return enough() ? Outcome::kShowAndStop : Outcome::kShow;
 }
@@ -72,6 +108,7 @@ std::optional<WindowFigures> Viewer::tick() {
     std::fflush(stdout);
   }
   fps_ = f.fps;
+  figures_ = f;
   return f;
 }
 
@@ -83,6 +120,106 @@ std::string Viewer::title() const {
     out += buf;
   }
   return out + " - " + to_string(feed_.state());
+}
+
+std::vector<std::string> Viewer::overlay_lines() const {
+  std::vector<std::string> lines;
+  lines.push_back(source_name(opt_) + "  " + to_string(feed_.state()));
+  if (width_ > 0) {
+    std::string l = std::to_string(width_) + "x" + std::to_string(height_);
+    if (figures_) l += format("  %.1f fps  %.0f kbit/s", figures_->fps, figures_->kbit_per_s);
+    lines.push_back(l);
+  }
+  if (figures_) {
+    const LatencyFigures& lat = figures_->presented.have ? figures_->presented : figures_->decoded;
+    lines.push_back(lat.have ? format("latency p50/p99 %.1f/%.1f ms", lat.p50_ms, lat.p99_ms)
+                             : std::string("latency unknown (no clock exchange)"));
+    lines.push_back("skipped " + std::to_string(figures_->skipped) + "  lost " +
+                    std::to_string(figures_->lost) + "  reconnects " +
+                    std::to_string(feed_.reconnects()));
+  }
+  if (recorder_.is_open()) {
+    lines.push_back("recording " + std::to_string(recorder_.frames()) +
+                    " frames: " + recorder_.path());
+  }
+  return lines;
+}
+
+std::string Viewer::banner(std::uint64_t now_us) const {
+  switch (feed_.state()) {
+    case FeedState::kLive:
+      return {};
+    case FeedState::kConnecting:
+      return "connecting to " + source_name(opt_) + "…";
+    case FeedState::kStalled:
+      return format("stalled: no frame for %.0f s",
+                    static_cast<double>(now_us - feed_.last_frame_us()) / 1e6);
+    case FeedState::kReconnecting:
+      return "reconnecting… " + feed_.reason();
+    case FeedState::kEnded:
+      return feed_.failed() ? feed_.reason() : std::string("stream ended");
+  }
+  return {};
+}
+
+void Viewer::snapshot() {
+  if (!have_picture_) return say("no picture to save yet", true);
+  std::string error;
+  const auto path = save_new_file(
+      snapshot_dir(), snapshot_name(source_name(opt_), wall_us_of(last_time_us_), last_.header.seq),
+      last_.jpeg(), error);
+  if (!path) return say(error, true);
+  say("saved " + *path, false);
+}
+
+void Viewer::toggle_recording() {
+  if (recording()) {
+    if (recorder_.is_open()) {
+      say("recorded " + std::to_string(recorder_.frames()) + " frames into " + recorder_.path(),
+          false);
+    }
+    recorder_.close();
+    record_pending_.clear();
+    return;
+  }
+  if (!opt_.record.empty() && !record_flag_used_) {
+    record_flag_used_ = true;
+    record_pending_ = opt_.record;
+  } else {
+    record_pending_ =
+        snapshot_dir() + "/" + capture_stem(source_name(opt_), wall_us_of(monotonic_us())) + ".mkv";
+  }
+  say("recording into " + record_pending_, false);
+}
+
+void Viewer::record(const ReceivedFrame& frame, std::uint64_t time_us) {
+  std::string error;
+  if (!record_pending_.empty()) {
+    const std::string path = std::move(record_pending_);
+    record_pending_.clear();
+    if (const auto slash = path.rfind('/'); slash != std::string::npos && slash > 0) {
+      // The folder of a generated name may not exist yet (a fresh Pictures folder).
+      std::error_code ignored;
+      std::filesystem::create_directories(path.substr(0, slash), ignored);
+    }
+    if (!recorder_.open(path, width_, height_, fps_ > 0 ? fps_ : 30, error)) {
+      return say(error, true);
+    }
+  }
+  if (!recorder_.write(frame.jpeg(), time_us, error)) say(error, true);
+}
+
+void Viewer::say(std::string text, bool error) {
+  if (error) {
+    log::error(text);
+  } else {
+    log::info(text);
+  }
+  notice_ = Notice{std::move(text), error, monotonic_us()};
+}
+
+std::string Viewer::snapshot_dir() const {
+  return opt_.snapshot_dir.empty() ? default_snapshot_dir() : opt_.snapshot_dir;
 }
 
 int Viewer::exit_code(bool enough, bool interrupted) const {

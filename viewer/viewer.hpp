@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "shared/address.hpp"
 #include "shared/yuv.hpp"
@@ -13,6 +14,7 @@
 #include "viewer/frame.hpp"
 #include "viewer/net/http_url.hpp"
 #include "viewer/net/reconnect_policy.hpp"
+#include "viewer/save/recorder.hpp"
 #include "viewer/stats.hpp"
 
 namespace camstream {
@@ -35,6 +37,15 @@ struct ViewerOptions {
   // Put in front of every line printed on stdout (--print-fps, --check-pattern) when camview
   // shows several cameras, so the lines can be told apart; empty for one.
   std::string label;
+  std::string snapshot_dir;  // for `s` and `r`; default_snapshot_dir() when empty
+  std::string record;        // --record FILE: record from the first frame on
+};
+
+// A line for the user about something they asked for (saved, recording, and what failed).
+struct Notice {
+  std::string text;
+  bool error = false;
+  std::uint64_t at_us = 0;  // monotonic; 0 for none yet
 };
 
 // What the window title and messages call the stream: the URL, or HOST:PORT.
@@ -70,6 +81,21 @@ class Viewer {
 
   // The window's title: the source, then the size and rate once known, then the state.
   std::string title() const;
+  // What the overlay shows for this camera, a line each.
+  std::vector<std::string> overlay_lines() const;
+  // What to say across the picture when it is not live ("reconnecting… why"); empty when live.
+  std::string banner(std::uint64_t now_us) const;
+
+  // `s`: saves the frame on screen as the JPEG that arrived, into the snapshot folder. The
+  // outcome (the path, or why not) goes to notice() and stderr.
+  void snapshot();
+  // `r`: starts recording (into --record FILE the first time, else a new .mkv in the snapshot
+  // folder) from the next frame on, or stops. A failed write stops it and says why.
+  void toggle_recording();
+  bool recording() const { return recorder_.is_open() || !record_pending_.empty(); }
+  const Notice& notice() const { return notice_; }
+  // A picture was decoded and is still in image() (a failed decode spoils it).
+  bool has_picture() const { return have_picture_; }
 
   const Feed& feed() const { return feed_; }
   const ViewerOptions& options() const { return opt_; }
@@ -87,6 +113,9 @@ class Viewer {
  private:
   void check(std::uint64_t seq, const Yuv420Image& img);
   std::int64_t since_capture(std::uint64_t local_us) const;
+  void record(const ReceivedFrame& frame, std::uint64_t time_us);
+  void say(std::string text, bool error);
+  std::string snapshot_dir() const;
 
   const ViewerOptions opt_;
   Feed feed_;
@@ -99,6 +128,14 @@ class Viewer {
   int height_ = 0;
   double fps_ = 0;
   std::int64_t capture_local_us_ = -1;
+  std::optional<WindowFigures> figures_;
+  bool have_picture_ = false;
+  ReceivedFrame last_;              // the frame on screen, as it arrived, for `s`
+  std::uint64_t last_time_us_ = 0;  // its capture (else arrival) time on this machine's clock
+  Recorder recorder_;
+  std::string record_pending_;  // a recording to open with the next frame
+  bool record_flag_used_ = false;
+  Notice notice_;
 };
 
 }  // namespace camstream

@@ -1,0 +1,155 @@
+"""xwindow.py - a real X display for camview's window tests: Xvfb with a window manager,
+screenshots, pixels, keys and clicks through xdotool, and the window's title and size.
+
+Everything here needs Xvfb, openbox, xdotool, ImageMagick's import and convert, and xwininfo
+(scripts/install-deps installs them); missing_tools() names the ones this machine lacks.
+"""
+import os
+import re
+import shutil
+import subprocess
+import time
+
+import camstream_e2e as e2e
+
+TOOLS = ["Xvfb", "openbox", "xdotool", "import", "convert", "xwininfo"]
+
+
+def missing_tools(tools=TOOLS):
+    return [t for t in tools if shutil.which(t) is None]
+
+
+def skip_unless_tools(tools=TOOLS):
+    """Exits 77 (ctest's skip) before unittest runs, naming what is missing."""
+    import sys
+    missing = missing_tools(tools)
+    if missing:
+        print("SKIP: no %s here; scripts/install-deps installs them" % ", ".join(missing))
+        sys.exit(77)
+
+
+class Xvfb:
+    """An X server of its own; with `wm`, openbox manages windows (fullscreen needs one)."""
+
+    def __init__(self, width=1024, height=768, wm=True):
+        r, w = os.pipe()
+        self.proc = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(w), "-screen", "0", "%dx%dx24" % (width, height),
+             "-nolisten", "tcp"], pass_fds=(w,), stderr=subprocess.DEVNULL)
+        os.close(w)
+        with os.fdopen(r, "rb") as pipe:
+            number = e2e.read_line(pipe, timeout=20).strip()
+        if not number:
+            self.proc.kill()
+            raise AssertionError("Xvfb did not start")
+        self.display = ":" + number.decode()
+        self.width, self.height = width, height
+        self.wm = None
+        if wm:
+            self.wm = subprocess.Popen(["openbox", "--sm-disable"], env=self.env(),
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            # openbox owns the screen once it has set its _NET_SUPPORTING_WM_CHECK.
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                out = subprocess.run(["xprop", "-display", self.display, "-root",
+                                      "_NET_SUPPORTING_WM_CHECK"], capture_output=True,
+                                     text=True).stdout if shutil.which("xprop") else "window id"
+                if "window id" in out:
+                    break
+                time.sleep(0.1)
+
+    def env(self, **extra):
+        # In the sanitizer build, LeakSanitizer would report what libdbus, fontconfig and Mesa
+        # (loaded by SDL) leave at exit; camview's own code is leak-checked by the headless
+        # tests.
+        return dict(os.environ, DISPLAY=self.display, SDL_VIDEODRIVER="x11",
+                    LSAN_OPTIONS="detect_leaks=0", **extra)
+
+    def stop(self):
+        for p in (self.wm, self.proc):
+            if p:
+                p.kill()
+                p.wait()
+
+    def run(self, *args, timeout=30):
+        return subprocess.run(list(args), env=self.env(), capture_output=True, text=True,
+                              timeout=timeout)
+
+    def window(self, name="camview", timeout=20):
+        """The id of the first window whose title matches `name`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            out = self.run("xdotool", "search", "--name", name).stdout.split()
+            if out:
+                return out[0]
+            time.sleep(0.1)
+        raise AssertionError("no window named %r" % name)
+
+    def title(self, wid):
+        return self.run("xdotool", "getwindowname", wid).stdout.strip()
+
+    def wait_title(self, wid, pattern, timeout=20):
+        deadline = time.monotonic() + timeout
+        title = ""
+        while time.monotonic() < deadline:
+            title = self.title(wid)
+            if re.search(pattern, title):
+                return title
+            time.sleep(0.05)
+        raise AssertionError("title %r never matched %r" % (title, pattern))
+
+    def geometry(self, wid):
+        """(x, y, width, height) of the window's inside, in root coordinates."""
+        out = self.run("xwininfo", "-id", wid).stdout
+        get = lambda key: int(re.search(key + r":\s+(-?\d+)", out).group(1))
+        return (get("Absolute upper-left X"), get("Absolute upper-left Y"), get("Width"),
+                get("Height"))
+
+    def wait_geometry(self, wid, pred, timeout=20):
+        deadline = time.monotonic() + timeout
+        g = None
+        while time.monotonic() < deadline:
+            g = self.geometry(wid)
+            if pred(g):
+                return g
+            time.sleep(0.05)
+        raise AssertionError("the window's geometry stayed %s" % (g,))
+
+    def key(self, wid, *keys):
+        """Types `keys` into the window, as a person would: focus, then real key events."""
+        self.run("xdotool", "windowactivate", "--sync", wid)
+        self.run("xdotool", "windowfocus", "--sync", wid)
+        self.run("xdotool", "key", "--delay", "50", *keys)
+
+    def click(self, wid, x, y, repeat=1):
+        """Left click(s) at (x, y) inside the window."""
+        self.run("xdotool", "mousemove", "--window", wid, str(x), str(y))
+        self.run("xdotool", "click", "--repeat", str(repeat), "--delay", "80", "1")
+
+    def screenshot(self, path):
+        """(width, height, raw RGB bytes) of the whole screen, also kept at `path`."""
+        subprocess.run(["import", "-display", self.display, "-window", "root", path],
+                       check=True, timeout=30)
+        size = subprocess.run(["convert", path, "-format", "%w %h", "info:"], check=True,
+                              capture_output=True, text=True).stdout.split()
+        raw = subprocess.run(["convert", path, "-depth", "8", "rgb:-"], check=True,
+                             capture_output=True).stdout
+        return int(size[0]), int(size[1]), raw
+
+
+def pixel(raw, width, x, y):
+    i = 3 * (y * width + x)
+    return tuple(raw[i:i + 3])
+
+
+def close(a, b, tolerance=40):
+    return all(abs(p - q) <= tolerance for p, q in zip(a, b))
+
+
+def eventually(pred, timeout=20, step=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(step)
+    return False
