@@ -2,6 +2,7 @@
 #include "viewer/display/display.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include <SDL.h>
 #include <SDL_ttf.h>
@@ -113,14 +114,10 @@ void Display::fit(int w, int h) {
   if (fitted_ || !window_ || w <= 0 || h <= 0) return;
   fitted_ = true;
   if (fullscreen()) return;
+  // As square a grid as the count allows, wider than tall: screens are wide.
   const int n = static_cast<int>(tiles_.size());
-  // The grid the window would use at the pictures' own size.
-  const auto cells = grid_cells(n, w * n, h * n, static_cast<double>(w) / h);
-  int cols = 1, rows = 1;
-  for (const Rect& c : cells) {
-    cols = std::max(cols, (c.x + c.w) / std::max(1, c.w));
-    rows = std::max(rows, (c.y + c.h) / std::max(1, c.h));
-  }
+  const int cols = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(n))));
+  const int rows = (n + cols - 1) / cols;
   int ww = w * cols, wh = h * rows;
   SDL_Rect usable;
   if (SDL_GetDisplayUsableBounds(0, &usable) == 0 && usable.w > 0 && usable.h > 0) {
