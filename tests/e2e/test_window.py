@@ -149,6 +149,26 @@ class Window(unittest.TestCase):
                                            timeout=10), "? did not hide the key list")
         self.stop(v)
 
+    def test_window_flags(self):
+        v = subprocess.Popen([e2e.VIEWER, self.d.address, "--window-title", "Garden",
+                              "--fullscreen", "--always-on-top"], env=self.x.env(),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.addCleanup(lambda: v.poll() is None and v.kill())
+        wid = self.x.window("Garden")
+        self.x.wait_title(wid, r"^Garden - live$")
+        self.x.wait_geometry(wid, lambda g: g[2:] == (self.x.width, self.x.height))
+        state = self.x.run("xprop", "-id", wid, "_NET_WM_STATE").stdout
+        self.assertIn("_NET_WM_STATE_ABOVE", state)
+        self.stop(v)
+
+    def test_help_lists_every_key(self):
+        out = subprocess.run([e2e.VIEWER, "--help"], capture_output=True, text=True,
+                             timeout=10).stdout
+        self.assertIn("Keys in the window:", out)
+        for key in ("i ", "s ", "r ", "f, F11, double-click", "g ", "1-9, click", "0, Esc",
+                    "h, ?", "q "):
+            self.assertIn("\n  " + key, out)
+
 
 if __name__ == "__main__":
     # Checked before unittest runs: an exit inside a test would count as an error, not a skip.

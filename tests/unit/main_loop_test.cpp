@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -83,6 +84,35 @@ TEST(MainLoop, HeadlessSignalIsExitZeroWhileStreaming) {
   signal.join();
   EXPECT_FALSE(r.viewer->feed().failed()) << r.viewer->feed().reason();
   EXPECT_TRUE(eventually([&] { return r.peer.client_gone(); }));
+}
+
+// Several cameras: each must reach --frames N, and one that ends for good decides the code.
+TEST(MainLoop, HeadlessWaitsForEveryCamera) {
+  Rig a(/*frames=*/1), b(/*frames=*/1);
+  // b's links ring a's doorbell too: one doorbell wakes the loop for all.
+  ViewerOptions opt;
+  opt.url = HttpUrl{HostPort{"127.0.0.1", b.peer.port()}, "/", ""};
+  opt.target = opt.url->server;
+  opt.frames = 1;
+  Viewer second(opt, link_maker(opt.target, opt.url, opt.token, a.doorbell.notifier()));
+  a.peer.send(kHead + part(1));
+  b.peer.send(kHead + part(7));
+  const std::atomic<bool> interrupted{false};
+  EXPECT_EQ(run_headless({a.viewer.get(), &second}, a.doorbell, interrupted), kExitOk);
+  EXPECT_EQ(a.viewer->decoded(), 1u);
+  EXPECT_EQ(second.decoded(), 1u);
+}
+
+TEST(MainLoop, AFailedCameraFailsTheRunUnlessThePatternCheckDid) {
+  Rig ok, failed(/*frames=*/0, /*reconnect=*/false);
+  failed.peer.hang_up();
+  failed.viewer->start();
+  ASSERT_TRUE(eventually([&] {
+    failed.viewer->take();
+    return failed.viewer->feed().state() == FeedState::kEnded;
+  }));
+  EXPECT_EQ(exit_code({ok.viewer.get(), failed.viewer.get()}, false, false), kExitStream);
+  EXPECT_EQ(exit_code({ok.viewer.get()}, false, false), kExitOk);
 }
 
 }  // namespace
