@@ -125,6 +125,15 @@ def read_line(stream, timeout):
     return buf
 
 
+def free_port():
+    """A loopback port nothing listens on (at the moment of asking)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def start_viewer(address, *args):
     return subprocess.Popen([VIEWER, address, *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)

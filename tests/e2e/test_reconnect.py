@@ -4,22 +4,12 @@ Headless (no window needed): the frame count carries across the restart, camview
 after the daemon, and the errors no retry can mend still end it with one line.
 """
 import signal
-import socket
-import subprocess
 import time
 import unittest
 
 import camstream_e2e as e2e
 
 FRAMES = 300
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Reconnect(unittest.TestCase):
@@ -65,7 +55,7 @@ class Reconnect(unittest.TestCase):
         self.assertIn("is back", err)
 
     def test_keeps_trying_a_daemon_that_is_not_there_yet(self):
-        port = free_port()
+        port = e2e.free_port()
         v = e2e.start_viewer("127.0.0.1:%d" % port, "--no-display", "--frames", "5")
         self.addCleanup(lambda: v.poll() is None and v.kill())
         time.sleep(1.5)

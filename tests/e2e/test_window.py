@@ -4,11 +4,7 @@
 Skipped (exit 77, saying what is missing) without the tools in xwindow.TOOLS.
 """
 import os
-import shutil
 import subprocess
-import sys
-import tempfile
-import unittest
 
 import camstream_e2e as e2e
 import xwindow
@@ -21,29 +17,11 @@ BARS = [(255, 255, 255), (255, 255, 0), (0, 255, 255), (0, 255, 0),
 DOC_SHOT = os.environ.get("CAMVIEW_DOC_SCREENSHOT")
 
 
-class Window(unittest.TestCase):
-    def setUp(self):
-        self.x = xwindow.Xvfb()
-        self.addCleanup(self.x.stop)
-        self.tmp = tempfile.mkdtemp(prefix="camview-window-")
-        self.addCleanup(shutil.rmtree, self.tmp, True)
-        self.d = e2e.Daemon(size="640x480", fps="30")
-        self.addCleanup(self.d.kill)
-
+class Window(xwindow.WindowTest):
     def start(self, *args):
-        v = subprocess.Popen([e2e.VIEWER, self.d.address, *args], env=self.x.env(),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.addCleanup(lambda: v.poll() is None and v.kill())
-        wid = self.x.window()
-        self.x.wait_title(wid, r" - 640x480 - .* - live$")
+        v, wid = super().start(*args, live=r" - 640x480 - .* - live$")
         self.x.wait_geometry(wid, lambda g: g[2:] == (640, 480))
         return v, wid
-
-    def stop(self, v):
-        v.terminate()
-        _, err = v.communicate(timeout=20)
-        self.assertEqual(v.returncode, 0, err)
-        return err.decode()
 
     def test_window_shows_the_pattern(self):
         v, wid = self.start("--print-fps")
@@ -150,11 +128,9 @@ class Window(unittest.TestCase):
         self.stop(v)
 
     def test_window_flags(self):
-        v = subprocess.Popen([e2e.VIEWER, self.d.address, "--window-title", "Garden",
-                              "--fullscreen", "--always-on-top"], env=self.x.env(),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.addCleanup(lambda: v.poll() is None and v.kill())
-        wid = self.x.window("Garden")
+        v = self.viewer(self.d.address, "--window-title", "Garden", "--fullscreen",
+                        "--always-on-top")
+        wid = self.window("Garden")
         self.x.wait_title(wid, r"^Garden - live$")
         self.x.wait_geometry(wid, lambda g: g[2:] == (self.x.width, self.x.height))
         state = self.x.run("xprop", "-id", wid, "_NET_WM_STATE").stdout

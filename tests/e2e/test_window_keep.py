@@ -9,11 +9,8 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import tempfile
 import threading
 import time
-import unittest
 
 import camstream_e2e as e2e
 import xwindow
@@ -51,23 +48,7 @@ class FrameCollector(threading.Thread):
         self.client.close()
 
 
-class Keep(unittest.TestCase):
-    def setUp(self):
-        self.x = xwindow.Xvfb()
-        self.addCleanup(self.x.stop)
-        self.tmp = tempfile.mkdtemp(prefix="camview-keep-")
-        self.addCleanup(shutil.rmtree, self.tmp, True)
-        self.d = e2e.Daemon(size="640x480", fps="30")
-        self.addCleanup(self.d.kill)
-
-    def start(self, *args):
-        v = subprocess.Popen([e2e.VIEWER, self.d.address, *args], env=self.x.env(),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.addCleanup(lambda: v.poll() is None and v.kill())
-        wid = self.x.window()
-        self.x.wait_title(wid, r" - live$")
-        return v, wid
-
+class Keep(xwindow.WindowTest):
     def test_s_saves_the_jpeg_the_daemon_sent(self):
         collector = FrameCollector(self.d.port)
         collector.start()
@@ -135,9 +116,7 @@ class Keep(unittest.TestCase):
         # Still alive and live.
         self.x.wait_title(wid, r" - live$")
         self.assertIsNone(v.poll())
-        v.terminate()
-        _, err = v.communicate(timeout=20)
-        self.assertEqual(v.returncode, 0, err)
+        self.stop(v)
 
 
 if __name__ == "__main__":

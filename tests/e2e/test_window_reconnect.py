@@ -4,11 +4,7 @@ that stalls, a grid of two daemons each reconnecting on its own, and a refused t
 Skipped (exit 77, saying what is missing) without the tools in xwindow.TOOLS.
 """
 import os
-import shutil
 import signal
-import subprocess
-import tempfile
-import unittest
 
 import camstream_e2e as e2e
 import xwindow
@@ -19,29 +15,14 @@ def is_grey(p, tolerance=12):
     return max(p) - min(p) <= tolerance
 
 
-class WindowReconnect(unittest.TestCase):
-    def setUp(self):
-        self.x = xwindow.Xvfb()
-        self.addCleanup(self.x.stop)
-        self.tmp = tempfile.mkdtemp(prefix="camview-reconnect-")
-        self.addCleanup(shutil.rmtree, self.tmp, True)
-
-    def daemon(self, *args, port=0):
-        d = e2e.Daemon(*args, size="640x480", fps="30", port=port)
-        self.addCleanup(d.kill)
-        return d
-
-    def viewer(self, *args):
-        v = subprocess.Popen([e2e.VIEWER, *args], env=self.x.env(), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE)
-        self.addCleanup(lambda: v.poll() is None and v.kill())
-        return v
+class WindowReconnect(xwindow.WindowTest):
+    DAEMON = False  # each test starts its own, some two, some again on the same port
 
     def test_the_window_stays_through_a_daemon_restart(self):
         d = self.daemon()
         port = d.port
         v = self.viewer(d.address, "--print-fps")
-        wid = self.x.window()
+        wid = self.window()
         self.x.wait_title(wid, r" - live$")
         d.stop(signal.SIGKILL)
         self.x.wait_title(wid, r" - reconnecting$")
@@ -58,7 +39,7 @@ class WindowReconnect(unittest.TestCase):
                         "the last picture is not greyed while reconnecting")
         d = self.daemon(port=port)
         self.x.wait_title(wid, r" - live$")
-        self.assertEqual(self.x.window(), wid, "the window was replaced")
+        self.assertEqual(self.window(), wid, "the window was replaced")
         # Frames flow again: more figures, with frames in them.
         line = b""
         for _ in range(3):
@@ -72,7 +53,7 @@ class WindowReconnect(unittest.TestCase):
     def test_a_daemon_that_stops_sending_is_stalled(self):
         d = self.daemon()
         v = self.viewer(d.address)
-        wid = self.x.window()
+        wid = self.window()
         self.x.wait_title(wid, r" - live$")
         d.proc.send_signal(signal.SIGSTOP)
         try:
@@ -86,7 +67,7 @@ class WindowReconnect(unittest.TestCase):
     def test_a_grid_of_two_daemons(self):
         a, b = self.daemon(), self.daemon()
         v = self.viewer(a.address, b.address)
-        wid = self.x.window()
+        wid = self.window()
         self.x.wait_title(wid, r"^camview - 2 cameras - live, live$")
         gx, gy, gw, gh = self.x.geometry(wid)
         self.assertGreater(gw, gh, "two 4:3 pictures side by side make a wide window")
@@ -115,7 +96,7 @@ class WindowReconnect(unittest.TestCase):
     def test_a_refused_token_stays_on_screen_and_ends_with_one(self):
         d = self.daemon("--auth-token", "a-token-of-sixteen-or-more")
         v = self.viewer(d.address, "--token", "wrong-token-0123456789")
-        wid = self.x.window()
+        wid = self.window()
         self.x.wait_title(wid, r" - ended$")
         # Said once on stderr, and the window stays until closed.
         line = e2e.read_line(v.stderr, timeout=10)
@@ -127,12 +108,8 @@ class WindowReconnect(unittest.TestCase):
         self.assertNotIn(b"refused the token", err, "said more than once")
 
     def test_unreachable_host_is_one_line_and_a_live_window(self):
-        s = __import__("socket").socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        v = self.viewer("127.0.0.1:%d" % port)
-        wid = self.x.window()
+        v = self.viewer("127.0.0.1:%d" % e2e.free_port())
+        wid = self.window()
         self.x.wait_title(wid, r" - reconnecting$")
         line = e2e.read_line(v.stderr, timeout=10)
         self.assertIn(b"connection refused", line)

@@ -8,7 +8,9 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
+import unittest
 
 import camstream_e2e as e2e
 
@@ -153,3 +155,46 @@ def eventually(pred, timeout=20, step=0.05):
             return True
         time.sleep(step)
     return False
+
+
+class WindowTest(unittest.TestCase):
+    """A test with its own X display and scratch folder; with DAEMON set, a camstreamd too."""
+
+    DAEMON = True
+
+    def setUp(self):
+        self.x = Xvfb()
+        self.addCleanup(self.x.stop)
+        self.tmp = tempfile.mkdtemp(prefix="camview-window-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        if self.DAEMON:
+            self.d = self.daemon()
+
+    def daemon(self, *args, port=0):
+        d = e2e.Daemon(*args, size="640x480", fps="30", port=port)
+        self.addCleanup(d.kill)
+        return d
+
+    def viewer(self, *args):
+        """camview with `args`, on this display; killed at the end if still running."""
+        v = subprocess.Popen([e2e.VIEWER, *args], env=self.x.env(), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        self.addCleanup(lambda: v.poll() is None and v.kill())
+        return v
+
+    def start(self, *args, live=r" - live$"):
+        """camview on this test's daemon, once its title says `live`: (process, window)."""
+        v = self.viewer(self.d.address, *args)
+        wid = self.window()
+        self.x.wait_title(wid, live)
+        return v, wid
+
+    def window(self, name="camview"):
+        return self.x.window(name)
+
+    def stop(self, v):
+        """Ends camview as a person would (SIGTERM) and expects exit 0; its stderr."""
+        v.terminate()
+        _, err = v.communicate(timeout=20)
+        self.assertEqual(v.returncode, 0, err)
+        return err.decode()
