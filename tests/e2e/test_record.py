@@ -43,26 +43,24 @@ class Record(unittest.TestCase):
         self.tmp = tempfile.mkdtemp(prefix="camview-record-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
 
+    def record_frames(self, name, frames, size):
+        """camview --no-display --record NAME --frames N at 30 fps: (codec, frames, duration)."""
+        path = os.path.join(self.tmp, name)
+        with e2e.Daemon(size=size, fps="30") as d:
+            code, _, err = e2e.run_viewer(d.address, "--no-display", "--record", path,
+                                          "--frames", str(frames))
+        self.assertEqual(code, 0, err)
+        return probe(path)
+
     def test_150_frames_last_5_seconds_at_30_fps(self):
         """The issue's "done when": --record x.mkv --frames 150 is 150 mjpeg frames, ~5 s."""
-        path = os.path.join(self.tmp, "x.mkv")
-        with e2e.Daemon(size="640x480", fps="30") as d:
-            code, _, err = e2e.run_viewer(d.address, "--no-display", "--record", path,
-                                          "--frames", "150")
-        self.assertEqual(code, 0, err)
-        codec, frames, duration = probe(path)
-        self.assertEqual(codec, "mjpeg")
-        self.assertEqual(frames, 150)
+        codec, frames, duration = self.record_frames("x.mkv", 150, "640x480")
+        self.assertEqual((codec, frames), ("mjpeg", 150))
         print("150 frames at 30 fps recorded as %.3f s" % duration)
         self.assertAlmostEqual(duration, 5.0, delta=0.25)  # within 5 %
 
     def test_avi_holds_every_frame(self):
-        path = os.path.join(self.tmp, "x.avi")
-        with e2e.Daemon(size="320x240", fps="30") as d:
-            code, _, err = e2e.run_viewer(d.address, "--no-display", "--record", path,
-                                          "--frames", "60")
-        self.assertEqual(code, 0, err)
-        codec, frames, duration = probe(path)
+        codec, frames, duration = self.record_frames("x.avi", 60, "320x240")
         self.assertEqual((codec, frames), ("mjpeg", 60))
         self.assertAlmostEqual(duration, 2.0, delta=0.1)
 
