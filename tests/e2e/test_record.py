@@ -64,6 +64,29 @@ class Record(unittest.TestCase):
         self.assertEqual((codec, frames), ("mjpeg", 60))
         self.assertAlmostEqual(duration, 2.0, delta=0.1)
 
+    def test_a_reconnect_is_a_pause_in_the_recording(self):
+        """Capture times as PTS across a daemon restart: the file keeps the real pace."""
+        path = os.path.join(self.tmp, "gap.mkv")
+        d = e2e.Daemon(size="320x240", fps="30")
+        self.addCleanup(lambda: d.kill())
+        port = d.port
+        v = e2e.start_viewer(d.address, "--no-display", "--record", path, "--frames", "90",
+                             "--check-pattern")
+        self.addCleanup(lambda: v.poll() is None and v.kill())
+        for _ in range(30):
+            self.assertTrue(e2e.read_line(v.stdout, timeout=20))
+        d.stop(signal.SIGKILL)
+        time.sleep(2)
+        d = e2e.Daemon(size="320x240", fps="30", port=port)
+        _, err = v.communicate(timeout=60)
+        self.assertEqual(v.returncode, 0, err)
+        codec, frames, duration = probe(path)
+        self.assertEqual((codec, frames), ("mjpeg", 90))
+        print("90 frames with a 2 s outage recorded as %.3f s" % duration)
+        # 3 s of frames and the 2 s outage (more, with the reconnect); not 3 s squeezed up.
+        self.assertGreater(duration, 4.8)
+        self.assertLess(duration, 7.0)
+
     def test_recording_cut_by_sigkill_plays_to_its_last_frame(self):
         path = os.path.join(self.tmp, "killed.mkv")
         with e2e.Daemon(size="640x480", fps="30") as d:
