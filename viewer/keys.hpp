@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 namespace camstream {
 
@@ -23,14 +24,22 @@ inline constexpr KeyHelp kKeyHelp[] = {
     {"q", "quit (or close the window)"},
 };
 
-// The list as --help prints it, one key a line.
-inline std::string key_help_text() {
-  std::string out = "Keys in the window:\n";
+// One line a key, the keys in a column: the on-screen list.
+inline std::vector<std::string> key_help_lines() {
+  std::vector<std::string> out;
   for (const KeyHelp& k : kKeyHelp) {
     std::string keys = k.keys;
     keys.resize(std::max<std::size_t>(keys.size(), 22), ' ');
-    out += "  " + keys + " " + k.what + "\n";
+    out.push_back(keys + " " + k.what);
   }
+  return out;
+}
+
+// The list as --help prints it, after a heading.
+inline std::string key_help_text() {
+  std::string out = "Keys in the window:\n";
+  for (const std::string& line : key_help_lines())
+    out += "  " + line + "\n";
   return out;
 }
 

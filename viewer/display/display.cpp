@@ -196,11 +196,8 @@ void Display::draw(const Screen& screen) {
   }
   if (screen.help) {
     std::vector<std::string> lines{"camview keys"};
-    for (const KeyHelp& k : kKeyHelp) {
-      std::string keys = k.keys;
-      keys.resize(std::max<std::size_t>(keys.size(), 22), ' ');
-      lines.push_back(keys + k.what);
-    }
+    for (std::string& line : key_help_lines())
+      lines.push_back(std::move(line));
     int h = 0;
     for (const auto& l : lines)
       if (const Text* t = text(l, false)) h += t->h;
