@@ -15,10 +15,18 @@ FRAMES = 300
 class Reconnect(unittest.TestCase):
     def test_frames_n_reached_across_a_daemon_restart(self):
         """The issue's "done when": --frames 300 while the daemon is killed and restarted."""
+        self.restart_midway(lambda port: "127.0.0.1:%d" % port)
+
+    def test_an_http_stream_reconnects_too(self):
+        self.restart_midway(lambda port: "http://127.0.0.1:%d/stream" % port)
+
+    def restart_midway(self, source):
+        """camview --frames 300 on `source(port)`; the daemon is killed after 60 frames and
+        started again on its port a second later."""
         d = e2e.Daemon(size="320x240", fps="30")
         self.addCleanup(lambda: d.kill())
         port = d.port
-        v = e2e.start_viewer(d.address, "--no-display", "--frames", str(FRAMES),
+        v = e2e.start_viewer(source(port), "--no-display", "--frames", str(FRAMES),
                              "--check-pattern")
         self.addCleanup(lambda: v.poll() is None and v.kill())
         seqs = []
