@@ -103,177 +103,207 @@ std::string window_title(const std::vector<Viewer*>& viewers, int solo,
   return out;
 }
 
-}  // namespace
+// The windowed loop's state between events: what is on screen and what needs drawing.
+class WindowLoop {
+ public:
+  WindowLoop(const std::vector<Viewer*>& viewers, Display& display, FrameWakeup& wakeup,
+             const WindowSettings& settings)
+      : viewers_(viewers),
+        display_(display),
+        wakeup_(wakeup),
+        settings_(settings),
+        n_(static_cast<int>(viewers.size())),
+        overlay_(settings.overlay),
+        shown_(viewers.size(), FeedState::kConnecting),
+        fresh_(viewers.size(), false) {
+    screen_.tiles.resize(viewers.size());
+  }
 
-int run_window(const std::vector<Viewer*>& viewers, Display& display, FrameWakeup& wakeup,
-               const WindowSettings& settings, const std::atomic<bool>& interrupted) {
-  const int n = static_cast<int>(viewers.size());
-  Screen screen;
-  screen.tiles.resize(viewers.size());
-  bool overlay = settings.overlay;
-  std::vector<FeedState> shown(viewers.size(), FeedState::kConnecting);
-  std::vector<bool> fresh(viewers.size(), false);
-  bool fitted = false;
-  bool dirty = true;
-  bool quit = false;
-  bool enough = false;
-  std::string title;
-  std::string error;
-  const Notice* shown_notice = nullptr;
-  std::uint64_t shown_notice_at = 0;
-
-  for (Viewer* v : viewers)
-    v->start();
-  // The cameras the keys s and r act on: the one shown alone, else all.
-  const auto targets = [&] {
-    if (screen.solo >= 0)
-      return std::vector<Viewer*>{viewers[static_cast<std::size_t>(screen.solo)]};
-    return viewers;
-  };
-  const auto one_to_one = [&] {
-    screen.one_to_one = !screen.one_to_one;
-    // One camera at its own size: the window follows, as far as the screen lets it.
-    const int tile = std::max(screen.solo, 0);
-    if (screen.one_to_one && (n == 1 || screen.solo >= 0)) {
-      display.resize_to(display.picture_width(tile), display.picture_height(tile));
+  int run(const std::atomic<bool>& interrupted) {
+    for (Viewer* v : viewers_)
+      v->start();
+    bool ok = true;
+    while (ok && !quit_ && !enough_ && !interrupted.load()) {
+      SDL_Event e;
+      if (SDL_WaitEventTimeout(&e, 100)) {
+        do
+          handle(e);
+        while (SDL_PollEvent(&e));
+      }
+      const std::uint64_t now = monotonic_us();
+      ok = take_frames();
+      if (ok) draw(now);
+      // Without reconnecting, the end of every stream ends camview; their last frames showed.
+      if (all_ended_ && !viewers_.front()->options().reconnect.enabled) break;
     }
-  };
-  const auto handle = [&](const SDL_Event& e) {
+    for (Viewer* v : viewers_)
+      v->stop();
+    return ok ? exit_code(viewers_, enough_, interrupted.load()) : kExitStream;
+  }
+
+ private:
+  void handle(const SDL_Event& e) {
     if (e.type == SDL_QUIT) {
-      quit = true;
+      quit_ = true;
     } else if (e.type == SDL_WINDOWEVENT) {
-      dirty = true;
+      dirty_ = true;
     } else if (e.type == SDL_TEXTINPUT) {
       // Characters, not key codes, so '?' and the digits work on every keyboard layout.
-      const char c = e.text.text[0];
-      if (c == 'i') {
-        overlay = !overlay;
-      } else if (c == 's') {
-        for (Viewer* v : targets())
-          v->snapshot();
-      } else if (c == 'r') {
-        for (Viewer* v : targets())
-          v->toggle_recording();
-      } else if (c == 'f') {
-        display.toggle_fullscreen();
-      } else if (c == 'g') {
-        one_to_one();
-      } else if (c == 'h' || c == '?') {
-        screen.help = !screen.help;
-      } else if (c >= '1' && c <= '9' && n > 1 && c - '1' < n) {
-        screen.solo = c - '1';
-      } else if (c == '0') {
-        screen.solo = -1;
-      } else if (c == 'q') {
-        quit = true;
-      }
-      dirty = true;
+      key(e.text.text[0]);
+      dirty_ = true;
     } else if (e.type == SDL_KEYDOWN) {
       if (e.key.keysym.sym == SDLK_F11) {
-        display.toggle_fullscreen();
+        display_.toggle_fullscreen();
       } else if (e.key.keysym.sym == SDLK_ESCAPE) {
-        if (display.fullscreen()) {
-          display.toggle_fullscreen();
+        if (display_.fullscreen()) {
+          display_.toggle_fullscreen();
         } else {
-          screen.solo = -1;
+          screen_.solo = -1;
         }
       }
-      dirty = true;
+      dirty_ = true;
     } else if (e.type == SDL_MOUSEBUTTONDOWN && e.button.button == SDL_BUTTON_LEFT) {
       // The first click of a double-click picks the camera, the second goes fullscreen: a
       // double-click on a cell shows that camera alone on the whole screen.
       if (e.button.clicks >= 2) {
-        display.toggle_fullscreen();
-      } else if (n > 1 && screen.solo < 0) {
-        screen.solo = display.tile_at(e.button.x, e.button.y);
+        display_.toggle_fullscreen();
+      } else if (n_ > 1 && screen_.solo < 0) {
+        screen_.solo = display_.tile_at(e.button.x, e.button.y);
       }
-      dirty = true;
+      dirty_ = true;
     } else {
-      wakeup.taken(e);
+      wakeup_.taken(e);
     }
-  };
+  }
 
-  while (!quit && !enough && !interrupted.load()) {
-    SDL_Event e;
-    if (SDL_WaitEventTimeout(&e, 100)) {
-      do
-        handle(e);
-      while (SDL_PollEvent(&e));
+  // The keys of viewer/keys.hpp that are characters.
+  void key(char c) {
+    if (c == 'i') {
+      overlay_ = !overlay_;
+    } else if (c == 's') {
+      for (Viewer* v : targets())
+        v->snapshot();
+    } else if (c == 'r') {
+      for (Viewer* v : targets())
+        v->toggle_recording();
+    } else if (c == 'f') {
+      display_.toggle_fullscreen();
+    } else if (c == 'g') {
+      screen_.one_to_one = !screen_.one_to_one;
+      // One camera at its own size: the window follows, as far as the screen lets it.
+      const int tile = std::max(screen_.solo, 0);
+      if (screen_.one_to_one && (n_ == 1 || screen_.solo >= 0))
+        display_.resize_to(display_.picture_width(tile), display_.picture_height(tile));
+    } else if (c == 'h' || c == '?') {
+      screen_.help = !screen_.help;
+    } else if (c >= '1' && c <= '9' && n_ > 1 && c - '1' < n_) {
+      screen_.solo = c - '1';
+    } else if (c == '0') {
+      screen_.solo = -1;
+    } else if (c == 'q') {
+      quit_ = true;
     }
-    const std::uint64_t now = monotonic_us();
-    enough = true;
-    bool all_ended = true;
-    for (std::size_t i = 0; i < viewers.size(); ++i) {
-      Viewer& v = *viewers[i];
+  }
+
+  // The cameras the keys s and r act on: the one shown alone, else all.
+  std::vector<Viewer*> targets() const {
+    if (screen_.solo >= 0) return {viewers_[static_cast<std::size_t>(screen_.solo)]};
+    return viewers_;
+  }
+
+  // Each camera's newest frame to its texture, and its state's look; false on a display error.
+  bool take_frames() {
+    enough_ = true;
+    all_ended_ = true;
+    std::string error;
+    for (std::size_t i = 0; i < viewers_.size(); ++i) {
+      Viewer& v = *viewers_[i];
+      const int tile = static_cast<int>(i);
       if (auto frame = v.take(); frame && !v.enough()) {
         if (v.consume(std::move(*frame)) != Viewer::Outcome::kSkip) {
-          if (!display.upload(static_cast<int>(i), v.image().view(), false, error)) {
+          if (!display_.upload(tile, v.image().view(), false, error)) {
             log::error(error);
-            for (Viewer* w : viewers)
-              w->stop();
-            return kExitStream;
+            return false;
           }
-          if (!fitted) {
-            display.fit(v.image().width(), v.image().height());
-            fitted = true;
-          }
-          fresh[i] = true;
-          dirty = true;
+          if (!fitted_) display_.fit(v.image().width(), v.image().height());
+          fitted_ = true;
+          fresh_[i] = true;
+          dirty_ = true;
         }
       }
       const FeedState state = v.feed().state();
-      if (state != shown[i]) {
+      if (state != shown_[i]) {
         // The last picture of a stream that is gone stays, greyed, under the reason.
         const bool gone = state == FeedState::kReconnecting || state == FeedState::kEnded;
-        if (gone && v.has_picture())
-          display.upload(static_cast<int>(i), v.image().view(), true, error);
-        shown[i] = state;
-        dirty = true;
+        if (gone && v.has_picture()) display_.upload(tile, v.image().view(), true, error);
+        shown_[i] = state;
+        dirty_ = true;
       }
-      if (v.tick() && (overlay || state == FeedState::kStalled)) dirty = true;
-      enough = enough && v.enough();
-      all_ended = all_ended && state == FeedState::kEnded;
+      if (v.tick() && (overlay_ || state == FeedState::kStalled)) dirty_ = true;
+      enough_ = enough_ && v.enough();
+      all_ended_ = all_ended_ && state == FeedState::kEnded;
     }
+    return true;
+  }
+
+  // Redraws when anything changed, and keeps the title current.
+  void draw(std::uint64_t now) {
     // The newest notice of any camera, for a few seconds.
     const Notice* notice = nullptr;
-    for (Viewer* v : viewers) {
+    for (Viewer* v : viewers_) {
       const Notice& candidate = v->notice();
       if (candidate.at_us != 0 && now - candidate.at_us < kNoticeUs &&
           (!notice || candidate.at_us > notice->at_us))
         notice = &candidate;
     }
-    if (notice != shown_notice || (notice && notice->at_us != shown_notice_at)) {
-      shown_notice = notice;
-      shown_notice_at = notice ? notice->at_us : 0;
-      dirty = true;
-    }
-    if (dirty) {
-      for (std::size_t i = 0; i < viewers.size(); ++i) {
-        Viewer& v = *viewers[i];
-        TileDraw& t = screen.tiles[i];
-        t.overlay = overlay ? v.overlay_lines() : std::vector<std::string>{};
+    const std::uint64_t notice_at = notice ? notice->at_us : 0;
+    if (notice_at != shown_notice_at_) dirty_ = true;
+    if (dirty_) {
+      for (std::size_t i = 0; i < viewers_.size(); ++i) {
+        const Viewer& v = *viewers_[i];
+        TileDraw& t = screen_.tiles[i];
+        t.overlay = overlay_ ? v.overlay_lines() : std::vector<std::string>{};
         t.banner = v.banner(now);
         t.banner_error = v.feed().state() == FeedState::kEnded && v.feed().failed();
         t.recording = v.recording();
       }
-      screen.notice = notice ? notice->text : std::string();
-      screen.notice_error = notice && notice->error;
-      display.draw(screen);
-      for (std::size_t i = 0; i < viewers.size(); ++i) {
-        if (fresh[i]) viewers[i]->presented();
-        fresh[i] = false;
+      screen_.notice = notice ? notice->text : std::string();
+      screen_.notice_error = notice && notice->error;
+      shown_notice_at_ = notice_at;
+      display_.draw(screen_);
+      for (std::size_t i = 0; i < viewers_.size(); ++i) {
+        if (fresh_[i]) viewers_[i]->presented();
+        fresh_[i] = false;
       }
-      dirty = false;
+      dirty_ = false;
     }
-    if (const std::string t = window_title(viewers, screen.solo, settings); t != title) {
-      display.set_title(title = t);
-    }
-    // Without reconnecting, the end of every stream ends camview; their last frames were shown.
-    if (all_ended && !viewers.front()->options().reconnect.enabled) break;
+    if (const std::string t = window_title(viewers_, screen_.solo, settings_); t != title_)
+      display_.set_title(title_ = t);
   }
-  for (Viewer* v : viewers)
-    v->stop();
-  return exit_code(viewers, enough, interrupted.load());
+
+  const std::vector<Viewer*>& viewers_;
+  Display& display_;
+  FrameWakeup& wakeup_;
+  const WindowSettings& settings_;
+  const int n_;
+  Screen screen_;
+  bool overlay_;
+  std::vector<FeedState> shown_;  // each camera's state as last drawn
+  std::vector<bool> fresh_;       // a new picture not yet presented
+  bool fitted_ = false;
+  bool dirty_ = true;
+  bool quit_ = false;
+  bool enough_ = false;
+  bool all_ended_ = false;
+  std::string title_;
+  std::uint64_t shown_notice_at_ = 0;
+};
+
+}  // namespace
+
+int run_window(const std::vector<Viewer*>& viewers, Display& display, FrameWakeup& wakeup,
+               const WindowSettings& settings, const std::atomic<bool>& interrupted) {
+  return WindowLoop(viewers, display, wakeup, settings).run(interrupted);
 }
 
 }  // namespace camstream
