@@ -113,9 +113,26 @@ class Keep(xwindow.WindowTest):
         line = e2e.read_line(v.stderr, timeout=10).decode()
         self.assertIn("cannot make the folder", line)
         self.assertIn("--snapshot-dir", line)
+        self.assertTrue(self.red_text_shows(wid, "bottom"), "the reason is not on screen")
         # Still alive and live.
         self.x.wait_title(wid, r" - live$")
         self.assertIsNone(v.poll())
+        self.stop(v)
+
+    def test_a_full_disk_while_recording_is_one_line_on_screen(self):
+        mnt = os.path.join(self.tmp, "small")
+        os.mkdir(mnt)
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1M", "tmpfs", mnt],
+                                 capture_output=True, text=True)
+        if mounted.returncode != 0:
+            self.skipTest("cannot mount a 1 MiB tmpfs here (%s)" % mounted.stderr.strip())
+        self.addCleanup(subprocess.run, ["umount", "-l", mnt])
+        v, wid = self.start("--record", os.path.join(mnt, "x.mkv"))
+        line = e2e.read_line(v.stderr, timeout=30).decode()
+        self.assertIn("recording stopped", line)
+        self.assertIn("No space left on device", line)
+        self.assertTrue(self.red_text_shows(wid, "bottom"), "the reason is not on screen")
+        self.x.wait_title(wid, r" - live$")
         self.stop(v)
 
 

@@ -101,6 +101,7 @@ class WindowReconnect(xwindow.WindowTest):
         # Said once on stderr, and the window stays until closed.
         line = e2e.read_line(v.stderr, timeout=10)
         self.assertIn(b"refused the token", line)
+        self.assertTrue(self.red_text_shows(wid, "centre"), "the reason is not on screen")
         self.assertIsNone(v.poll())
         self.x.key(wid, "q")
         _, err = v.communicate(timeout=20)

@@ -148,6 +148,13 @@ def close(a, b, tolerance=40):
     return all(abs(p - q) <= tolerance for p, q in zip(a, b))
 
 
+def red_text(raw, width, x0, y0, x1, y1):
+    """How many pixels in the box look like camview's red text (errors on screen)."""
+    return sum(1 for y in range(y0, y1, 2) for x in range(x0, x1, 2)
+               if (lambda p: p[0] >= 180 and p[1] <= 150 and p[2] <= 150 and p[0] - p[1] >= 80)(
+                   pixel(raw, width, x, y)))
+
+
 def eventually(pred, timeout=20, step=0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -191,6 +198,18 @@ class WindowTest(unittest.TestCase):
 
     def window(self, name="camview"):
         return self.x.window(name)
+
+    def red_text_shows(self, wid, where):
+        """Whether red text (an error) shows in `where` of the window: "centre" or "bottom"."""
+        gx, gy, gw, gh = self.x.geometry(wid)
+        box = {"centre": (gx, gy + gh // 3, gx + gw, gy + 2 * gh // 3),
+               "bottom": (gx, gy + gh - 80, gx + gw, gy + gh)}[where]
+
+        def shows():
+            w, _, raw = self.x.screenshot(os.path.join(self.tmp, "red.png"))
+            return red_text(raw, w, *box) > 20
+
+        return eventually(shows, timeout=10)
 
     def stop(self, v):
         """Ends camview as a person would (SIGTERM) and expects exit 0; its stderr."""
