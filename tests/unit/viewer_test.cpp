@@ -1,10 +1,14 @@
 // viewer_test.cpp - a frame after the mailbox, the title, the exit code, the connection's life.
 #include "viewer/viewer.hpp"
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "shared/protocol.hpp"
 #include "tests/unit/helpers.hpp"
@@ -124,6 +128,48 @@ TEST(Viewer, StartAndStopRunTheConnection) {
     }
     EXPECT_TRUE(eventually([&] { return peer.client_gone(); }));
   }
+}
+
+// s writes the JPEG as it arrived, named after camera, time and seq, into --snapshot-dir.
+TEST(Viewer, SnapshotIsTheJpegAsItArrived) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("camview-viewer-" + std::to_string(::getpid()));
+  ViewerOptions opt;
+  opt.target = HostPort{"cam.local", 8080};
+  opt.snapshot_dir = dir.string();
+  Rig r(opt);
+  r.viewer.snapshot();
+  EXPECT_TRUE(r.viewer.notice().error) << "nothing on screen yet, nothing to save";
+  const ReceivedFrame frame = received_frame(12);
+  const std::string sent(frame.jpeg().begin(), frame.jpeg().end());
+  ASSERT_EQ(r.viewer.consume(frame), Viewer::Outcome::kShow);
+  r.viewer.snapshot();
+  ASSERT_FALSE(r.viewer.notice().error) << r.viewer.notice().text;
+  const std::string path = r.viewer.notice().text.substr(std::string("saved ").size());
+  EXPECT_NE(path.find("camview-cam.local_8080-"), std::string::npos) << path;
+  EXPECT_TRUE(path.ends_with("-seq12.jpg")) << path;
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), sent);
+  std::filesystem::remove_all(dir);
+}
+
+// --record FILE starts with the first frame; r stops it and says how many frames it kept.
+TEST(Viewer, RecordFlagRecordsFromTheFirstFrame) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("camview-viewer-rec-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  ViewerOptions opt;
+  opt.record = (dir / "x.mkv").string();
+  Rig r(opt);
+  EXPECT_FALSE(r.viewer.recording());
+  for (std::uint64_t seq = 1; seq <= 3; ++seq)
+    r.viewer.consume(received_frame(seq));
+  EXPECT_TRUE(r.viewer.recording());
+  r.viewer.toggle_recording();
+  EXPECT_FALSE(r.viewer.recording());
+  EXPECT_EQ(r.viewer.notice().text, "recorded 3 frames into " + opt.record);
+  EXPECT_GT(std::filesystem::file_size(opt.record), 0u);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
