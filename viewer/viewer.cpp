@@ -49,11 +49,8 @@ void Viewer::start() {
 
 void Viewer::stop() {
   feed_.stop();
-  if (recorder_.is_open()) {
-    log::info("recorded " + std::to_string(recorder_.frames()) + " frames into " +
-              recorder_.path());
-    recorder_.close();
-  }
+  recorder_.finish();
+  hear_recorder();
 }
 
 std::optional<ReceivedFrame> Viewer::take() {
@@ -99,6 +96,7 @@ void Viewer::presented() {
 }
 
 std::optional<WindowFigures> Viewer::tick() {
+  hear_recorder();
   const std::uint64_t now = monotonic_us();
   if (now - last_roll_us_ < 1000000) return std::nullopt;
   last_roll_us_ = now;
@@ -138,9 +136,9 @@ std::vector<std::string> Viewer::overlay_lines() const {
                     std::to_string(figures_->lost) + "  reconnects " +
                     std::to_string(feed_.reconnects()));
   }
-  if (recorder_.is_open()) {
+  if (recorder_.active()) {
     lines.push_back("recording " + std::to_string(recorder_.frames()) +
-                    " frames: " + recorder_.path());
+                    " frames: " + recording_path_);
   }
   return lines;
 }
@@ -174,10 +172,6 @@ void Viewer::snapshot() {
 
 void Viewer::toggle_recording() {
   if (recording()) {
-    if (recorder_.is_open()) {
-      say("recorded " + std::to_string(recorder_.frames()) + " frames into " + recorder_.path(),
-          false);
-    }
     recorder_.close();
     record_pending_.clear();
     return;
@@ -193,20 +187,22 @@ void Viewer::toggle_recording() {
 }
 
 void Viewer::record(const ReceivedFrame& frame, std::uint64_t time_us) {
-  std::string error;
   if (!record_pending_.empty()) {
-    const std::string path = std::move(record_pending_);
+    recording_path_ = std::move(record_pending_);
     record_pending_.clear();
-    if (const auto slash = path.rfind('/'); slash != std::string::npos && slash > 0) {
+    if (const auto slash = recording_path_.rfind('/'); slash != std::string::npos && slash > 0) {
       // The folder of a generated name may not exist yet (a fresh Pictures folder).
       std::error_code ignored;
-      std::filesystem::create_directories(path.substr(0, slash), ignored);
+      std::filesystem::create_directories(recording_path_.substr(0, slash), ignored);
     }
-    if (!recorder_.open(path, width_, height_, fps_ > 0 ? fps_ : 30, error)) {
-      return say(error, true);
-    }
+    recorder_.open(recording_path_, width_, height_, fps_ > 0 ? fps_ : 30);
   }
-  if (!recorder_.write(frame.jpeg(), time_us, error)) say(error, true);
+  recorder_.write(frame.jpeg(), time_us);
+}
+
+void Viewer::hear_recorder() {
+  for (auto& [text, error] : recorder_.take_messages())
+    say(std::move(text), error);
 }
 
 void Viewer::say(std::string text, bool error) {

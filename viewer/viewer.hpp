@@ -14,7 +14,7 @@
 #include "viewer/frame.hpp"
 #include "viewer/net/http_url.hpp"
 #include "viewer/net/reconnect_policy.hpp"
-#include "viewer/save/recorder.hpp"
+#include "viewer/save/recording_writer.hpp"
 #include "viewer/stats.hpp"
 
 namespace camstream {
@@ -90,9 +90,10 @@ class Viewer {
   // outcome (the path, or why not) goes to notice() and stderr.
   void snapshot();
   // `r`: starts recording (into --record FILE the first time, else a new .mkv in the snapshot
-  // folder) from the next frame on, or stops. A failed write stops it and says why.
+  // folder) from the next frame on, or stops. The file is written on a thread of its own;
+  // what it has to say (recorded, or why it stopped) reaches notice() at the next tick().
   void toggle_recording();
-  bool recording() const { return recorder_.is_open() || !record_pending_.empty(); }
+  bool recording() const { return recorder_.active() || !record_pending_.empty(); }
   const Notice& notice() const { return notice_; }
   // A picture was decoded and is still in image() (a failed decode spoils it).
   bool has_picture() const { return have_picture_; }
@@ -115,6 +116,8 @@ class Viewer {
   std::int64_t since_capture(std::uint64_t local_us) const;
   void record(const ReceivedFrame& frame, std::uint64_t time_us);
   void say(std::string text, bool error);
+  // Passes on what the recording's thread has said.
+  void hear_recorder();
   std::string snapshot_dir() const;
 
   const ViewerOptions opt_;
@@ -132,7 +135,8 @@ class Viewer {
   bool have_picture_ = false;
   ReceivedFrame last_;              // the frame on screen, as it arrived, for `s`
   std::uint64_t last_time_us_ = 0;  // its capture (else arrival) time on this machine's clock
-  Recorder recorder_;
+  RecordingWriter recorder_;
+  std::string recording_path_;
   std::string record_pending_;  // a recording to open with the next frame
   bool record_flag_used_ = false;
   Notice notice_;

@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "viewer/save/recording_writer.hpp"
+
 extern "C" {
 #include <libavformat/avformat.h>
 }
@@ -155,6 +157,36 @@ TEST_F(RecorderTest, AFullDiskIsASentence) {
   EXPECT_FALSE(r.open(path("full.mkv"), 320, 240, 30, error) && r.write(jpeg(1), 0, error) &&
                r.write(jpeg(2), 33'333, error));
   EXPECT_NE(error.find("No space left on device"), std::string::npos) << error;
+}
+
+// The writer's thread: the frames queued before close() all reach the file, and what happened
+// comes back as sentences for the main thread.
+TEST_F(RecorderTest, WriterThreadRecordsAndReports) {
+  RecordingWriter w;
+  w.open(path("w.mkv"), 320, 240, 30);
+  EXPECT_TRUE(w.active());
+  for (std::uint64_t i = 0; i < 10; ++i)
+    w.write(jpeg(i), i * 33'333);
+  w.close();
+  EXPECT_FALSE(w.active());
+  w.finish();
+  const auto said = w.take_messages();
+  ASSERT_EQ(said.size(), 1u);
+  EXPECT_EQ(said[0].first, "recorded 10 frames into " + path("w.mkv"));
+  EXPECT_FALSE(said[0].second);
+  EXPECT_EQ(read_back(path("w.mkv")).packets.size(), 10u);
+}
+
+TEST_F(RecorderTest, WriterReportsAFailureAndEnds) {
+  RecordingWriter w;
+  w.open(path("a.mp4"), 320, 240, 30);
+  w.write(jpeg(1), 0);
+  w.finish();
+  const auto said = w.take_messages();
+  ASSERT_EQ(said.size(), 1u);
+  EXPECT_TRUE(said[0].second);
+  EXPECT_NE(said[0].first.find(".mkv"), std::string::npos) << said[0].first;
+  EXPECT_FALSE(w.active());
 }
 
 }  // namespace

@@ -167,6 +167,7 @@ TEST(Viewer, RecordFlagRecordsFromTheFirstFrame) {
   EXPECT_TRUE(r.viewer.recording());
   r.viewer.toggle_recording();
   EXPECT_FALSE(r.viewer.recording());
+  r.viewer.stop();  // the file is written on its own thread; stop() waits for it
   EXPECT_EQ(r.viewer.notice().text, "recorded 3 frames into " + opt.record);
   EXPECT_GT(std::filesystem::file_size(opt.record), 0u);
   std::filesystem::remove_all(dir);
