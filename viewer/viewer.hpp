@@ -52,7 +52,8 @@ struct Notice {
 std::string source_name(const ViewerOptions& opt);
 
 // One camera, from its connections to a decoded picture, with or without a window: the Feed
-// (connections, reconnecting), decode, the pattern check and the figures. start() starts the
+// (connections, reconnecting), decode, the pattern check, the figures, and what the user keeps
+// (snapshots, the recording) with what camview says about them. start() starts the
 // first connection, stop() ends it and joins its thread, the destructor stops. Lives on the
 // main thread, which must call take() at least every 100 ms (reconnecting happens there).
 class Viewer {
