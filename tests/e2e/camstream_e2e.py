@@ -134,6 +134,19 @@ def free_port():
     return port
 
 
+def small_tmpfs(test, size="1M"):
+    """A tmpfs of `size` mounted for `test` (a disk that fills up), unmounted at its end; skips
+    the test where mounting is not allowed (not root, a container without the capability)."""
+    folder = tempfile.mkdtemp(prefix="camstream-tmpfs-")
+    test.addCleanup(shutil.rmtree, folder, True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", folder],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        test.skipTest("cannot mount a %s tmpfs here (%s)" % (size, mounted.stderr.strip()))
+    test.addCleanup(subprocess.run, ["umount", "-l", folder])
+    return folder
+
+
 def start_viewer(address, *args):
     return subprocess.Popen([VIEWER, address, *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)

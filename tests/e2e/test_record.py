@@ -103,13 +103,7 @@ class Record(unittest.TestCase):
         self.assertTrue(clean, "ffmpeg found damage before the end: %s" % errors)
 
     def test_a_full_disk_stops_the_recording_with_one_line(self):
-        mnt = os.path.join(self.tmp, "small")
-        os.mkdir(mnt)
-        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1M", "tmpfs", mnt],
-                                 capture_output=True, text=True)
-        if mounted.returncode != 0:
-            self.skipTest("cannot mount a 1 MiB tmpfs here (%s)" % mounted.stderr.strip())
-        self.addCleanup(subprocess.run, ["umount", "-l", mnt])
+        mnt = e2e.small_tmpfs(self)
         path = os.path.join(mnt, "x.mkv")
         with e2e.Daemon("--noise", "11", size="640x480", fps="30") as d:
             v = e2e.start_viewer(d.address, "--no-display", "--record", path, "--print-fps")

@@ -120,13 +120,7 @@ class Keep(xwindow.WindowTest):
         self.stop(v)
 
     def test_a_full_disk_while_recording_is_one_line_on_screen(self):
-        mnt = os.path.join(self.tmp, "small")
-        os.mkdir(mnt)
-        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1M", "tmpfs", mnt],
-                                 capture_output=True, text=True)
-        if mounted.returncode != 0:
-            self.skipTest("cannot mount a 1 MiB tmpfs here (%s)" % mounted.stderr.strip())
-        self.addCleanup(subprocess.run, ["umount", "-l", mnt])
+        mnt = e2e.small_tmpfs(self)
         v, wid = self.start("--record", os.path.join(mnt, "x.mkv"))
         line = e2e.read_line(v.stderr, timeout=30).decode()
         self.assertIn("recording stopped", line)
