@@ -65,8 +65,10 @@ class Daemon:
     """camstreamd on a free port of `listen`'s address (127.0.0.1 unless told another, such as
     0.0.0.0); clients reach it on 127.0.0.1."""
 
-    def __init__(self, *args, size="640x480", fps="30", env=None, listen="127.0.0.1"):
-        self.args = [DAEMON, "--listen", listen + ":0", "--size", size, "--fps", fps, *args]
+    def __init__(self, *args, size="640x480", fps="30", env=None, listen="127.0.0.1", port=0):
+        """`port` 0 takes a free one; another, e.g. a killed daemon's, comes back on it."""
+        self.args = [DAEMON, "--listen", "%s:%d" % (listen, port), "--size", size, "--fps", fps,
+                     *args]
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      env=env)
         line = read_line(self.proc.stdout, timeout=10)
@@ -121,6 +123,28 @@ def read_line(stream, timeout):
             break
         buf += c
     return buf
+
+
+def free_port():
+    """A loopback port nothing listens on (at the moment of asking)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def small_tmpfs(test, size="1M"):
+    """A tmpfs of `size` mounted for `test` (a disk that fills up), unmounted at its end; skips
+    the test where mounting is not allowed (not root, a container without the capability)."""
+    folder = tempfile.mkdtemp(prefix="camstream-tmpfs-")
+    test.addCleanup(shutil.rmtree, folder, True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", folder],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        test.skipTest("cannot mount a %s tmpfs here (%s)" % (size, mounted.stderr.strip()))
+    test.addCleanup(subprocess.run, ["umount", "-l", folder])
+    return folder
 
 
 def start_viewer(address, *args):

@@ -228,6 +228,34 @@ TEST(HttpViewerConnection, BadServersEndTheStreamWithAReason) {
   }
 }
 
+// Which ends a reconnecting camview gives up on: a server that answered without a stream
+// answers the same next time; a 5xx or a stream cut off may mend.
+TEST(HttpViewerConnection, AnAnswerWithoutAStreamIsFinal) {
+  struct Case {
+    std::string answer;
+    bool for_good;
+    std::string says;
+  };
+  const Case cases[] = {
+      {"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n", true, "refused the credentials"},
+      {"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n", true, "--token"},
+      {"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", true, "404 Not Found"},
+      {"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>", true, "not an MJPEG stream"},
+      {"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n", false, "503"},
+      {kHead + numbered_part(jpeg(1), 1), false, "closed the connection"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.answer.substr(0, 30));
+    HttpStream s;
+    s.peer.send(c.answer);
+    s.peer.hang_up();
+    ASSERT_TRUE(wait_closed(s.box));
+    EXPECT_EQ(s.box.closed_for_good(), c.for_good) << s.box.reason();
+    EXPECT_NE(s.box.reason().find(c.says), std::string::npos) << s.box.reason();
+    s.conn.stop();
+  }
+}
+
 // A server that takes the request and then says nothing, or stops in the middle of its head:
 // the idle deadline ends the wait, with a reason, long before the test's own bound would.
 TEST(HttpViewerConnection, SilentServerTimesOut) {

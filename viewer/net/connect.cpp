@@ -17,4 +17,12 @@ std::unique_ptr<StreamLink> make_connection(const HostPort& target,
                                                   token);
 }
 
+std::function<std::unique_ptr<StreamLink>(FrameMailbox&)> link_maker(
+    const HostPort& target, const std::optional<HttpUrl>& url, const std::string& token,
+    std::function<void()> notify, ConnectionLimits limits) {
+  return [=](FrameMailbox& mailbox) {
+    return make_connection(target, url, token, mailbox, notify, limits);
+  };
+}
+
 }  // namespace camstream

@@ -46,18 +46,31 @@ void HttpViewerConnection::read() {
   socket_.async_read_some(asio::buffer(in_), [this](std::error_code e, std::size_t n) {
     if (done()) return;
     if (e == asio::error::eof) {
-      if (!reader_.finish()) return fail(name() + ": " + reader_.error());
+      if (!reader_.finish()) return failed();
       return fail("stream ended: " + name() + " closed the connection");
     }
     if (e) return fail("lost " + name() + ": " + e.message());
     bytes_received_ += n;
     touch();
-    if (!reader_.feed(std::span<const std::uint8_t>(in_.data(), n))) {
-      return fail(name() + ": " + reader_.error());
-    }
+    if (!reader_.feed(std::span<const std::uint8_t>(in_.data(), n))) return failed();
     if (done()) return;
     read();
   });
+}
+
+void HttpViewerConnection::failed() {
+  const std::string& status = reader_.status();
+  if (status.starts_with("401") || status.starts_with("403")) {
+    return fail_for_good(name() + " refused the credentials (" + status +
+                         "); give a token with --token TOKEN, --token-file FILE or "
+                         "CAMSTREAM_TOKEN, or USER:PASSWORD@ in the URL");
+  }
+  // A server that answered, but not with a stream (a wrong path, a page, a redirect), answers
+  // the same on every try; a 5xx or a stream that broke off may mend.
+  if (!status.empty() && !status.starts_with("5") && parts_ == 0) {
+    return fail_for_good(name() + ": " + reader_.error());
+  }
+  fail(name() + ": " + reader_.error());
 }
 
 void HttpViewerConnection::on_part(MjpegPart&& part) {

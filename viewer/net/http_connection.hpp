@@ -29,6 +29,8 @@ class HttpViewerConnection final : public StreamLink {
   void on_connected() override;
   void read();
   void on_part(MjpegPart&& part);
+  // Ends the stream with the reader's error; for good when the server answered with no stream.
+  void failed();
 
   HttpUrl url_;
   const std::string token_;

@@ -45,9 +45,10 @@ void NativeViewerConnection::read_server_hello() {
           return fail(name() + " closed the connection during the handshake; is it a camstreamd?");
         }
         if (!std::equal(proto::kMagic.begin(), proto::kMagic.end(), hello_in_.begin())) {
-          return fail(name() +
-                      " does not speak the camstream protocol; is it a camstreamd, and the "
-                      "right port?");
+          return fail_for_good(
+              name() +
+              " does not speak the camstream protocol; is it a camstreamd, and the "
+              "right port?");
         }
         asio::async_read(
             socket_, asio::buffer(hello_in_.data() + 4, hello_in_.size() - 4),
@@ -58,11 +59,11 @@ void NativeViewerConnection::read_server_hello() {
               const proto::Error err = proto::decode(hello_in_, hello);
               if (err == proto::Error::kUnsupportedVersion) {
                 const bool older = hello.version < proto::kVersion;
-                return fail(name() + " speaks camstream protocol version " +
-                            std::to_string(hello.version) + "; this camview speaks version " +
-                            std::to_string(proto::kVersion) + ": upgrade " +
-                            (older ? "camstreamd" : "camview") +
-                            " (camview and camstreamd of the same release work together)");
+                return fail_for_good(
+                    name() + " speaks camstream protocol version " + std::to_string(hello.version) +
+                    "; this camview speaks version " + std::to_string(proto::kVersion) +
+                    ": upgrade " + (older ? "camstreamd" : "camview") +
+                    " (camview and camstreamd of the same release work together)");
               }
               if (err != proto::Error::kNone) {
                 return fail(name() + " sent a bad handshake: " + std::string(proto::describe(err)));
@@ -82,9 +83,9 @@ void NativeViewerConnection::start_stream() {
 
 void NativeViewerConnection::authenticate() {
   if (token_.empty()) {
-    return fail(name() +
-                " needs a token; give it with --token TOKEN, --token-file FILE or "
-                "CAMSTREAM_TOKEN (camstreamd --show-access on the camera prints it)");
+    return fail_for_good(name() +
+                         " needs a token; give it with --token TOKEN, --token-file FILE or "
+                         "CAMSTREAM_TOKEN (camstreamd --show-access on the camera prints it)");
   }
   asio::async_read(socket_, asio::buffer(nonce_), [this](std::error_code e, std::size_t) {
     if (done()) return;
@@ -113,9 +114,9 @@ void NativeViewerConnection::authenticate() {
                     " sent a bad answer to the token: " + std::string(proto::describe(err)));
       }
       if (result.outcome != proto::AuthOutcome::kAccepted) {
-        return fail(name() +
-                    " refused the token; check it against camstreamd --show-access "
-                    "on the camera");
+        return fail_for_good(name() +
+                             " refused the token; check it against camstreamd --show-access "
+                             "on the camera");
       }
       start_stream();
     });
