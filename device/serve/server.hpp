@@ -1,7 +1,9 @@
 // server.hpp - the TCP server: one Asio event loop, one port, a session per client.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -12,7 +14,10 @@
 #include "device/encode/encoded_frame.hpp"
 #include "device/encode/stage_times.hpp"
 #include "device/figures.hpp"
+#include "device/serve/address_limit.hpp"
+#include "device/serve/client_log.hpp"
 #include "device/serve/session.hpp"
+#include "device/serve/spare_fd.hpp"
 #include "shared/address.hpp"
 
 namespace camstream {
@@ -22,15 +27,29 @@ class Hub;
 // The server's own counters (its part of the figures).
 struct ServerStats {
   std::uint64_t accepted = 0;
-  std::uint64_t rejected = 0;     // garbage, wrong version, bad request, too many clients
+  // Closed unserved: garbage, wrong version, bad request, silent, over a limit, shed.
+  std::uint64_t rejected = 0;
   std::uint64_t frames_sent = 0;  // over all clients
   std::uint64_t frames_skipped = 0;
-  std::size_t clients = 0;  // open connections of any kind
+  std::size_t clients = 0;     // open connections of any kind
+  std::size_t handshakes = 0;  // of those, waiting for their client to say what it wants
+  // Parts of `rejected`, one per defence: the oldest handshake closed for a newcomer
+  // (max_handshakes), refused at accept (max_per_address), refused after saying what they
+  // wanted (max_clients), taken off the queue and closed while out of descriptors.
+  std::uint64_t handshakes_dropped = 0;
+  std::uint64_t over_address_limit = 0;
+  std::uint64_t over_client_limit = 0;
+  std::uint64_t shed = 0;
+  std::uint64_t accept_failures = 0;  // accept() failed (out of descriptors...): a pause each
+  std::uint64_t stalled = 0;          // served clients cut for taking no byte (write timeout)
+  std::uint64_t log_held_back = 0;    // lines about clients the rate limit held back
 };
 
-// Accepts connections, keeps their sessions and fans each published frame out to them.
-// Everything here runs on the io_context's one thread, deliver() included: the hub's listener
-// posts frames to it.
+// Accepts connections, keeps their sessions and fans each published frame out to them, within
+// ServerLimits: a handshake budget apart from the clients being served, a limit per address,
+// and an accept loop that pauses instead of spinning when descriptors run out. Everything here
+// runs on the io_context's one thread, deliver() included: the hub's listener posts frames to
+// it.
 class Server final : private SessionHost {
  public:
   Server(asio::io_context& io, Hub& hub, ServerLimits limits = {});
@@ -40,6 +59,8 @@ class Server final : private SessionHost {
 
   // Binds and listens. On failure returns false with a sentence saying what to do in `error`.
   bool listen(const HostPort& where, std::string& error);
+  // Whether a descriptor is held in reserve for shedding connections while out of them.
+  bool holds_spare_fd() const { return spare_.held(); }
   HostPort local_address() const;
 
   void start();
@@ -50,6 +71,7 @@ class Server final : private SessionHost {
   void deliver(const EncodedFramePtr& frame);
 
   ServerStats stats() const;
+  const ServerLimits& limits() const override { return limits_; }
   // The pipeline's part of the figures; `source` must stay valid while the event loop runs.
   // Without one, the figures leave the pipeline out.
   void set_pipeline_figures(const PipelineFiguresSource* source) { pipeline_ = source; }
@@ -57,10 +79,29 @@ class Server final : private SessionHost {
   Figures figures() override;
 
  private:
+  // A session and what the limits count it as.
+  struct Entry {
+    std::shared_ptr<Session> session;
+    asio::ip::address key;        // limit_key of the client's address
+    std::uint64_t handshake = 0;  // its place among handshakes_ (oldest first); 0: served
+  };
+
   void accept();
+  void on_accepted(asio::ip::tcp::socket socket);
+  // accept() failed: shed a waiting connection if descriptors ran out, then pause (longer
+  // while it keeps failing) instead of retrying at once, which spun (issue 10).
+  void accept_failed(const std::error_code& error);
+  // A descriptor came free (a session ended): accept again now rather than at the pause's end.
+  void resume_accepting();
+  void enter_handshake(Entry& entry, const Session* key);
+  void leave_handshake(Entry& entry);
+  void drop_oldest_handshake();
+  // Removes a closed session, or queues it for removal while deliver() walks the sessions.
+  void forget(const Session* session);
+  void erase(const Session* session);
+  std::size_t served() const { return sessions_.size() - handshakes_.size(); }
 
   // SessionHost
-  const ServerLimits& limits() const override { return limits_; }
   EncodedFramePtr latest_frame() override;
   Demand::Watch watch() override;
   bool frames_flowing() override;
@@ -69,16 +110,37 @@ class Server final : private SessionHost {
   void frame_sent(std::uint64_t write_us) override;
   void frame_skipped() override;
   void hand_over(const Session& from, std::shared_ptr<Session> to) override;
+  bool admit(const Session& session) override;
+  void await_client(const Session& session) override;
   void ended(const Session& session, bool refused) override;
+  void client_stalled() override { ++stats_.stalled; }
+  void log_client(log::Level level, const Peer& peer, std::string_view message) override;
 
   asio::io_context& io_;
   Hub& hub_;
   const ServerLimits limits_;
   asio::ip::tcp::acceptor acceptor_;
-  std::unordered_map<const Session*, std::shared_ptr<Session>> sessions_;
+  std::unordered_map<const Session*, Entry> sessions_;
+  std::map<std::uint64_t, const Session*> handshakes_;
+  std::uint64_t next_handshake_ = 1;
+  AddressLimit per_address_;
   bool delivering_ = false;            // sessions_ must not change under deliver()'s loop
   std::vector<const Session*> ended_;  // sessions that ended during deliver()
   bool stopped_ = false;
+
+  // The accept loop: one accept pending at a time, or a pause after a failure.
+  SpareFd spare_;
+  asio::steady_timer accept_pause_;
+  bool accepting_ = false;
+  bool paused_ = false;
+  std::chrono::milliseconds pause_{0};
+  // accept() failures are logged once per interval, with what happened since the last line.
+  std::uint64_t accept_logged_us_ = 0;
+  std::uint64_t failures_unlogged_ = 0;
+  std::uint64_t shed_unlogged_ = 0;
+  ClientLog client_log_;
+  asio::steady_timer log_flush_;  // writes the held-back summary at the end of an interval
+  bool flush_armed_ = false;
 
   // The figures: the pipeline's from outside, the rest counted here.
   const PipelineFiguresSource* pipeline_ = nullptr;
