@@ -130,9 +130,21 @@ std::string status_json(const Figures& f) {
            ",\"over_rate\":" + number(p.over_rate) + ",\"encoded\":" + number(p.encoded) +
            ",\"encode_failed\":" + number(p.encode_failed) + ",\"late\":" + number(p.late) + ",";
   }
+  const LimitFigures& l = s.limits;
+  const DefenceFigures& d = s.defences;
   out += "\"sent\":" + number(s.frames_sent) + ",\"skipped\":" + number(s.frames_skipped) +
          "},\"connections\":" + number(s.connections) + ",\"accepted\":" + number(s.accepted) +
-         ",\"refused\":" + number(s.refused) + ",\"clients\":[";
+         ",\"refused\":" + number(s.refused) + ",\"handshakes\":" + number(s.handshakes) +
+         ",\"limits\":{\"max_clients\":" + std::to_string(l.max_clients) +
+         ",\"max_handshakes\":" + std::to_string(l.max_handshakes) +
+         ",\"max_per_address\":" + std::to_string(l.max_per_address) +
+         ",\"handshake_timeout_s\":" + number(l.handshake_timeout_s) +
+         ",\"write_timeout_s\":" + number(l.write_timeout_s) +
+         "},\"defences\":{\"handshakes_dropped\":" + number(d.handshakes_dropped) +
+         ",\"over_address_limit\":" + number(d.over_address_limit) +
+         ",\"over_client_limit\":" + number(d.over_client_limit) + ",\"shed\":" + number(d.shed) +
+         ",\"accept_failures\":" + number(d.accept_failures) + ",\"stalled\":" + number(d.stalled) +
+         ",\"log_lines_held_back\":" + number(d.log_lines_held_back) + "},\"clients\":[";
   bool first = true;
   for (const ClientFigures& c : s.clients) {
     if (!first) out += ",";
@@ -206,8 +218,41 @@ std::string metrics_text(const Figures& f) {
   metric(out, "camstream_connections_accepted_total", "counter", "Connections accepted.",
          number(s.accepted));
   metric(out, "camstream_connections_refused_total", "counter",
-         "Connections refused: not a protocol spoken here, a bad request, or over the limit.",
+         "Connections closed unserved: not a protocol spoken here, a bad request, silent, over "
+         "a limit, or shed.",
          number(s.refused));
+  metric(out, "camstream_handshakes", "gauge",
+         "Open connections that have not yet said what they want.", number(s.handshakes));
+  const DefenceFigures& d = s.defences;
+  metric(out, "camstream_handshakes_dropped_total", "counter",
+         "The oldest handshake, closed to make room for a newer connection.",
+         number(d.handshakes_dropped));
+  metric(out, "camstream_connections_over_address_limit_total", "counter",
+         "Connections refused at accept: their address held --max-per-address already.",
+         number(d.over_address_limit));
+  metric(out, "camstream_connections_over_client_limit_total", "counter",
+         "Connections refused after saying what they wanted: --max-clients were served.",
+         number(d.over_client_limit));
+  metric(out, "camstream_connections_shed_total", "counter",
+         "Waiting connections reset unserved while out of file descriptors.", number(d.shed));
+  metric(out, "camstream_accept_failures_total", "counter",
+         "accept() failures (out of file descriptors, memory); each pauses accepting.",
+         number(d.accept_failures));
+  metric(out, "camstream_clients_stalled_total", "counter",
+         "Clients cut because their socket took no byte for --write-timeout.", number(d.stalled));
+  metric(out, "camstream_log_lines_held_back_total", "counter",
+         "Log lines about clients held back by the per-address rate limit.",
+         number(d.log_lines_held_back));
+  const LimitFigures& l = s.limits;
+  out +=
+      "# HELP camstream_limit The server's limits as set by its flags (timeouts in seconds).\n"
+      "# TYPE camstream_limit gauge\n"
+      "camstream_limit{limit=\"max_clients\"} " +
+      std::to_string(l.max_clients) + "\ncamstream_limit{limit=\"max_handshakes\"} " +
+      std::to_string(l.max_handshakes) + "\ncamstream_limit{limit=\"max_per_address\"} " +
+      std::to_string(l.max_per_address) + "\ncamstream_limit{limit=\"handshake_timeout\"} " +
+      number(l.handshake_timeout_s) + "\ncamstream_limit{limit=\"write_timeout\"} " +
+      number(l.write_timeout_s) + "\n";
   metric(out, "camstream_uptime_seconds", "gauge", "Seconds since the server started.",
          number(f.uptime_s));
   return out;

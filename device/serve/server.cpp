@@ -270,6 +270,14 @@ Figures Server::figures() {
   s.frames_sent = stats_.frames_sent;
   s.frames_skipped = stats_.frames_skipped;
   s.connections = sessions_.size();
+  s.handshakes = handshakes_.size();
+  s.limits = LimitFigures{limits_.max_clients, limits_.max_handshakes, limits_.max_per_address,
+                          static_cast<double>(limits_.handshake_timeout.count()) / 1000,
+                          static_cast<double>(limits_.write_timeout.count()) / 1000};
+  s.defences = DefenceFigures{stats_.handshakes_dropped, stats_.over_address_limit,
+                              stats_.over_client_limit,  stats_.shed,
+                              stats_.accept_failures,    stats_.stalled,
+                              client_log_.held_back()};
   for (const auto& [key, entry] : sessions_) {
     if (auto client = entry.session->client_figures(now)) s.clients.push_back(std::move(*client));
   }
