@@ -102,15 +102,51 @@ void Server::stop() {
   handshakes_.clear();
 }
 
+bool Server::handshakes_full() const {
+  return handshakes_.size() >= static_cast<std::size_t>(std::max(1, limits_.max_handshakes));
+}
+
 void Server::accept() {
   if (stopped_ || accepting_ || paused_) return;
   accepting_ = true;
+  if (handshakes_full()) {
+    // Make room only for someone: wait until a connection is queued.
+    acceptor_.async_wait(asio::socket_base::wait_read, [this](std::error_code ec) {
+      accepting_ = false;
+      if (stopped_ || ec == asio::error::operation_aborted) return;
+      if (ec) return accept_failed(ec);
+      make_room();
+    });
+    return;
+  }
   acceptor_.async_accept([this](std::error_code ec, asio::ip::tcp::socket socket) {
     accepting_ = false;
     if (stopped_ || ec == asio::error::operation_aborted) return;
     if (ec) return accept_failed(ec);
     pause_ = std::chrono::milliseconds(0);
     on_accepted(std::move(socket));
+    accept();
+  });
+}
+
+void Server::make_room() {
+  if (!handshakes_full()) return accept();
+  const std::uint64_t due =
+      handshakes_.begin()->second.since_us +
+      static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(limits_.handshake_grace).count());
+  const std::uint64_t now = monotonic_us();
+  if (now < due) return pause_accepting(std::chrono::microseconds(due - now));
+  drop_oldest_handshake();
+  accept();
+}
+
+void Server::pause_accepting(std::chrono::steady_clock::duration how_long) {
+  paused_ = true;
+  accept_pause_.expires_after(how_long);
+  accept_pause_.async_wait([this](std::error_code e) {
+    if (e || !paused_) return;
+    paused_ = false;
     accept();
   });
 }
@@ -139,13 +175,7 @@ void Server::accept_failed(const std::error_code& error) {
     failures_unlogged_ = 0;
     shed_unlogged_ = 0;
   }
-  paused_ = true;
-  accept_pause_.expires_after(pause_);
-  accept_pause_.async_wait([this](std::error_code e) {
-    if (e || !paused_) return;
-    paused_ = false;
-    accept();
-  });
+  pause_accepting(pause_);
 }
 
 void Server::resume_accepting() {
@@ -173,8 +203,8 @@ void Server::on_accepted(asio::ip::tcp::socket socket) {
     abort_on_close(socket);
     return;
   }
-  if (handshakes_.size() >= static_cast<std::size_t>(std::max(1, limits_.max_handshakes)))
-    drop_oldest_handshake();
+  // Room was made before this accept; a kept-alive connection may have taken it since.
+  if (handshakes_full()) drop_oldest_handshake();
   ++stats_.accepted;
   auto c = std::make_shared<Connection>(std::move(socket), static_cast<SessionHost&>(*this),
                                         std::move(peer));
@@ -186,18 +216,19 @@ void Server::on_accepted(asio::ip::tcp::socket socket) {
 void Server::enter_handshake(Entry& entry, const Session* key) {
   if (entry.handshake != 0) return;
   entry.handshake = next_handshake_++;
-  handshakes_.emplace(entry.handshake, key);
+  handshakes_.emplace(entry.handshake, Handshake{key, monotonic_us()});
 }
 
 void Server::leave_handshake(Entry& entry) {
   if (entry.handshake == 0) return;
   handshakes_.erase(entry.handshake);
   entry.handshake = 0;
+  resume_accepting();  // a newcomer may be waiting for this slot
 }
 
 void Server::drop_oldest_handshake() {
   if (handshakes_.empty()) return;
-  const Session* oldest = handshakes_.begin()->second;
+  const Session* oldest = handshakes_.begin()->second.session;
   const auto it = sessions_.find(oldest);
   if (it == sessions_.end()) {
     handshakes_.erase(handshakes_.begin());
@@ -327,7 +358,7 @@ void Server::hand_over(const Session& from, std::shared_ptr<Session> to) {
   sessions_.erase(it);
   const Session* key = to.get();
   entry.session = std::move(to);
-  if (entry.handshake != 0) handshakes_[entry.handshake] = key;
+  if (entry.handshake != 0) handshakes_.at(entry.handshake).session = key;
   sessions_.emplace(key, std::move(entry));
 }
 
@@ -346,8 +377,7 @@ bool Server::admit(const Session& session) {
 void Server::await_client(const Session& session) {
   const auto it = sessions_.find(&session);
   if (it == sessions_.end() || it->second.handshake != 0) return;
-  if (handshakes_.size() >= static_cast<std::size_t>(std::max(1, limits_.max_handshakes)))
-    drop_oldest_handshake();
+  if (handshakes_full()) drop_oldest_handshake();
   enter_handshake(it->second, &session);
 }
 

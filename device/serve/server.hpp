@@ -86,13 +86,21 @@ class Server final : private SessionHost {
     std::uint64_t handshake = 0;  // its place among handshakes_ (oldest first); 0: served
   };
 
+  // One step of the accept loop at a time: an accept, or, while the handshake budget is full,
+  // a wait for a newcomer, then make_room().
   void accept();
   void on_accepted(asio::ip::tcp::socket socket);
+  // A newcomer waits and the handshake budget is full: drop the oldest handshake if it has
+  // had the handshake grace to speak, else pause until it has (or a handshake ends).
+  void make_room();
   // accept() failed: shed a waiting connection if descriptors ran out, then pause (longer
   // while it keeps failing) instead of retrying at once, which spun (issue 10).
   void accept_failed(const std::error_code& error);
-  // A descriptor came free (a session ended): accept again now rather than at the pause's end.
+  void pause_accepting(std::chrono::steady_clock::duration how_long);
+  // A descriptor or a handshake slot came free: accept again now rather than at the pause's
+  // end.
   void resume_accepting();
+  bool handshakes_full() const;
   void enter_handshake(Entry& entry, const Session* key);
   void leave_handshake(Entry& entry);
   void drop_oldest_handshake();
@@ -121,19 +129,23 @@ class Server final : private SessionHost {
   const ServerLimits limits_;
   asio::ip::tcp::acceptor acceptor_;
   std::unordered_map<const Session*, Entry> sessions_;
-  std::map<std::uint64_t, const Session*> handshakes_;
+  struct Handshake {
+    const Session* session;
+    std::uint64_t since_us;  // when it began waiting for its client
+  };
+  std::map<std::uint64_t, Handshake> handshakes_;  // by Entry::handshake, oldest first
   std::uint64_t next_handshake_ = 1;
   AddressLimit per_address_;
   bool delivering_ = false;            // sessions_ must not change under deliver()'s loop
   std::vector<const Session*> ended_;  // sessions that ended during deliver()
   bool stopped_ = false;
 
-  // The accept loop: one accept pending at a time, or a pause after a failure.
+  // The accept loop: one accept (or wait for a newcomer) pending at a time, or a pause.
   SpareFd spare_;
   asio::steady_timer accept_pause_;
   bool accepting_ = false;
   bool paused_ = false;
-  std::chrono::milliseconds pause_{0};
+  std::chrono::milliseconds pause_{0};  // after failures; grows while they go on
   // accept() failures are logged once per interval, with what happened since the last line.
   std::uint64_t accept_logged_us_ = 0;
   std::uint64_t failures_unlogged_ = 0;

@@ -295,6 +295,7 @@ TEST_F(HttpSessionTest, AKeptAliveConnectionBetweenRequestsIsAHandshakeAgain) {
   ServerLimits limits;
   limits.handshake_timeout = 1h;
   limits.max_handshakes = 1;
+  limits.handshake_grace = 1ms;
   start(limits);
   auto idle = client();
   ASSERT_TRUE(idle->send("GET /status HTTP/1.1\r\nHost: a\r\n\r\n"));

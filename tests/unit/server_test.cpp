@@ -357,8 +357,10 @@ TEST_F(ServerTest, ClientsOverTheLimitAreRefusedOnceTheySayWhatTheyWant) {
 TEST_F(ServerTest, SilentConnectionsCannotKeepAViewerOut) {
   ServerLimits limits = patient();
   limits.max_handshakes = 4;
+  limits.handshake_grace = 1ms;
   start(limits);
-  // Ten sockets that never speak, one after another: each beyond the fourth drops the oldest.
+  // Ten sockets that never speak, one after another: each beyond the fourth drops the oldest
+  // once that has had its grace to speak.
   std::vector<std::unique_ptr<LoopbackClient>> silent;
   for (int i = 0; i < 10; ++i) {
     silent.push_back(std::make_unique<LoopbackClient>(port_));
@@ -379,6 +381,30 @@ TEST_F(ServerTest, SilentConnectionsCannotKeepAViewerOut) {
   EXPECT_EQ(s.handshakes, 3u);
   EXPECT_EQ(s.handshakes_dropped, 7u);
   EXPECT_EQ(s.clients, 4u);
+}
+
+TEST_F(ServerTest, ABurstOfViewersBeyondTheHandshakeBudgetIsLetInInTurn) {
+  ServerLimits limits = patient();
+  limits.max_handshakes = 4;
+  limits.handshake_grace = 1h;  // no handshake is old enough to drop during the test
+  start(limits);
+  // Ten viewers connect at once and only then send their hellos: the six beyond the budget
+  // wait in the listen queue instead of dropping the first four before they could speak.
+  std::vector<std::unique_ptr<LoopbackClient>> viewers;
+  for (int i = 0; i < 10; ++i) {
+    viewers.push_back(std::make_unique<LoopbackClient>(port_));
+    ASSERT_TRUE(viewers.back()->connected());
+  }
+  ASSERT_TRUE(stats_eventually([](const ServerStats& s) { return s.handshakes == 4; }));
+  for (auto& v : viewers) {
+    proto::ServerHello reply;
+    ASSERT_EQ(v->hello(reply), proto::Error::kNone);
+  }
+  hub_.publish(make_encoded_frame(9));
+  for (auto& v : viewers)
+    expect_frame_at_least(*v, 9);
+  EXPECT_EQ(stats().handshakes_dropped, 0u);
+  EXPECT_EQ(stats().clients, 10u);
 }
 
 TEST_F(ServerTest, OneAddressCannotHoldMoreThanItsLimit) {
