@@ -23,7 +23,9 @@ class ClientLog {
  public:
   struct Limits {
     int per_address = 5;  // lines about one address per interval
-    int overall = 30;     // lines about all clients together per interval
+    // Lines about all clients together per interval: a crowd from many addresses writes
+    // about two lines a second, plus one summary per interval.
+    int overall = 20;
     std::chrono::milliseconds interval{10000};
     // Addresses remembered at once; beyond it only the overall limit applies to new ones, so
     // a sweep over many addresses costs no memory.
