@@ -262,18 +262,21 @@ class Crowd:
     mode "silent": connect and never send a byte; "trickle": send an HTTP request head one byte
     every `trickle_s` and never finish it (slowloris); "stall": complete the native handshake,
     then never read (the daemon's frames pile up in both kernels' buffers). With `renew`, a
-    socket the daemon closes is replaced at once, so the crowd stays `count` strong. Addresses
-    cycle through `addresses` hostile addresses (attacker_address).
+    socket the daemon closes is replaced `renew_after` seconds later (0: at once, which makes
+    a crowd the daemon drops from a connection storm), so the crowd stays `count` strong.
+    Addresses cycle through `addresses` hostile addresses (attacker_address).
     """
 
-    def __init__(self, address, count, mode="silent", addresses=1, renew=True, trickle_s=1.0,
-                 rcvbuf=None):
+    def __init__(self, address, count, mode="silent", addresses=1, renew=True, renew_after=0.0,
+                 trickle_s=1.0, rcvbuf=None):
         host, port = address.rsplit(":", 1)
         self.target = (host, int(port))
         self.count = count
         self.mode = mode
         self.addresses = max(1, addresses)
         self.renew = renew
+        self.renew_after = renew_after
+        self.due = []  # when each dropped socket is to be replaced
         self.trickle_s = trickle_s
         self.rcvbuf = rcvbuf
         self.connected = 0  # sockets that completed a connect, over the whole run
@@ -301,6 +304,7 @@ class Crowd:
         except OSError:
             self.failed += 1
             s.close()
+            self.due.append(time.monotonic() + max(self.renew_after, 0.01))
             return
         state = [s, b"", False]  # socket, bytes left to send, connected
         if self.mode == "trickle":
@@ -316,12 +320,18 @@ class Crowd:
         s.close()
         if by_peer:
             self.closed_by_peer += 1
+        self.due.append(time.monotonic() + self.renew_after)
 
     def _run(self):
         last_trickle = time.monotonic()
         while not self._stop.is_set():
             with self._lock:
-                while len(self.socks) < self.count and (self.renew or self._next < self.count):
+                now = time.monotonic()
+                ready = sum(1 for t in self.due if t <= now)
+                while self._next < self.count or (self.renew and ready > 0):
+                    if self._next >= self.count:
+                        self.due.remove(min(self.due))
+                        ready -= 1
                     self._open()
                     if self.failed > 10 * self.count:
                         break

@@ -2,13 +2,16 @@
 """measure.py - the "Staying up" figures of docs/security.md, measured on a real camstreamd.
 
     tests/fault/measure.py --daemon build/dev/device/camstreamd --viewer build/dev/viewer/camview \
-        [fds] [silent] [stall] [-- DAEMON-ARGS...]
+        [fds] [storm] [silent] [stall] [-- DAEMON-ARGS...]
 
 Each scenario prints one line of figures. Run as root on an otherwise quiet machine; the
 numbers are what docs/security.md quotes, the fault tests (test_*.py) assert bounds on them.
-  fds     RLIMIT_NOFILE 256, 400 silent connections from 400 addresses renewed as the daemon
-          drops them, for 20 s beside a streaming viewer: the daemon's CPU, its log lines, the
-          viewer's fps, and how soon a new client gets a frame once the crowd leaves
+  fds     RLIMIT_NOFILE 256, 400 silent connections from 400 addresses, each renewed a second
+          after the daemon drops it, for 20 s beside a streaming viewer: the daemon's CPU, its
+          log lines, the viewer's fps, and how soon a new client gets a frame once the crowd
+          leaves
+  storm   the same crowd renewed at once: a connection storm as fast as one Python thread
+          reconnects; the daemon's CPU, connections a second, the viewer's fps
   silent  256 silent sockets from 256 addresses, renewed, for 15 s: how many of 9 new
           clients, one every 1.5 s, get a frame within 3 s
   stall   200 clients that complete the handshake and never read, at 1280x720: the kernel's
@@ -38,7 +41,7 @@ def fds(args):
         before = d.figures()
         cpu = fh.CpuMeter(d)
         t0 = time.monotonic()
-        with fh.Crowd(d.address, 400, addresses=400) as crowd:
+        with fh.Crowd(d.address, 400, addresses=400, renew_after=1.0) as crowd:
             time.sleep(20)
             t1 = time.monotonic()
             percent = cpu.percent()
@@ -53,6 +56,25 @@ def fds(args):
                  during["log_bytes"] - before["log_bytes"], fps, open_now,
                  "%.3f" % delay if delay is not None else "never", before["fds"], after["fds"],
                  during["fds"], before["rss_kb"], after["rss_kb"]))
+
+
+def storm(args):
+    with fh.Daemon(*args, nofile=256) as d, fh.Viewer(d.address) as v:
+        assert v.wait_frames(30, 20), "the viewer got no frames"
+        before = d.figures()
+        cpu = fh.CpuMeter(d)
+        t0 = time.monotonic()
+        with fh.Crowd(d.address, 400, addresses=400) as crowd:
+            time.sleep(20)
+            t1 = time.monotonic()
+            percent = cpu.percent()
+            during = d.figures()
+            connected = crowd.connected
+        fps = v.fps_between(t0 + 1, t1)
+        print("storm: cpu %.1f %%, %.0f connections a second, log +%d lines, viewer %.1f fps, "
+              "fds %d -> %d, RSS %d -> %d kB"
+              % (percent, connected / (t1 - t0), during["log_lines"] - before["log_lines"], fps,
+                 before["fds"], during["fds"], before["rss_kb"], during["rss_kb"]))
 
 
 def silent(args):
@@ -113,7 +135,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--daemon", required=True)
     p.add_argument("--viewer", required=True)
-    p.add_argument("scenarios", nargs="*", default=["fds", "silent", "stall"])
+    p.add_argument("scenarios", nargs="*", default=["fds", "storm", "silent", "stall"])
     argv = sys.argv[1:]
     extra = []
     if "--" in argv:
@@ -122,7 +144,7 @@ def main():
     a = p.parse_args(argv)
     e2e.DAEMON, e2e.VIEWER = a.daemon, a.viewer
     for s in a.scenarios:
-        {"fds": fds, "silent": silent, "stall": stall}[s](extra)
+        {"fds": fds, "storm": storm, "silent": silent, "stall": stall}[s](extra)
 
 
 if __name__ == "__main__":
