@@ -21,11 +21,14 @@ void abort_on_close(asio::ip::tcp::socket& socket);
 // grows to (200 such clients pinned 790 MB, issue 10). Linux doubles the value set and counts
 // its bookkeeping in it, so setting one frame's size gives room for about two frames' bytes.
 // Applied when a frame is larger than the cap or less than half of it, so a steady stream
-// costs no system call. Not below kMinBytes, so small frames still fill a LAN's pipe; not
-// above kMaxBytes (Linux caps it at net.core.wmem_max anyway).
+// costs no system call. Not below kMinBytes, so that small frames still leave TCP room to
+// recover from loss (tests/fault/test_links.py at 20 % loss: with 16 KiB one run of three fell
+// to 4 fps, with 32 KiB 15-21 fps) while a slow link's queue stays short (behind 1 Mbit/s,
+// frames 0.65 s late; 1 s with 64 KiB, 1.6 s with autotuning); not above kMaxBytes (Linux
+// caps it at net.core.wmem_max anyway).
 class SendBufferCap {
  public:
-  static constexpr std::size_t kMinBytes = 64 * 1024;
+  static constexpr std::size_t kMinBytes = 32 * 1024;
   static constexpr std::size_t kMaxBytes = 8 * 1024 * 1024;
 
   // Sets the cap for a write of `bytes` if it is far from the current one.
