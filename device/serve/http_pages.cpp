@@ -224,25 +224,31 @@ std::string metrics_text(const Figures& f) {
   metric(out, "camstream_handshakes", "gauge",
          "Open connections that have not yet said what they want.", number(s.handshakes));
   const DefenceFigures& d = s.defences;
-  metric(out, "camstream_handshakes_dropped_total", "counter",
-         "The oldest handshake, closed to make room for a newer connection.",
-         number(d.handshakes_dropped));
-  metric(out, "camstream_connections_over_address_limit_total", "counter",
-         "Connections refused at accept: their address held --max-per-address already.",
-         number(d.over_address_limit));
-  metric(out, "camstream_connections_over_client_limit_total", "counter",
-         "Connections refused after saying what they wanted: --max-clients were served.",
-         number(d.over_client_limit));
-  metric(out, "camstream_connections_shed_total", "counter",
-         "Waiting connections reset unserved while out of file descriptors.", number(d.shed));
-  metric(out, "camstream_accept_failures_total", "counter",
-         "accept() failures (out of file descriptors, memory); each pauses accepting.",
-         number(d.accept_failures));
-  metric(out, "camstream_clients_stalled_total", "counter",
-         "Clients cut because their socket took no byte for --write-timeout.", number(d.stalled));
-  metric(out, "camstream_log_lines_held_back_total", "counter",
-         "Log lines about clients held back by the per-address rate limit.",
-         number(d.log_lines_held_back));
+  const struct {
+    const char* name;
+    const char* help;
+    std::uint64_t value;
+  } defences[] = {
+      {"camstream_handshakes_dropped_total",
+       "The oldest handshake, closed to make room for a newer connection.", d.handshakes_dropped},
+      {"camstream_connections_over_address_limit_total",
+       "Connections refused at accept: their address held --max-per-address already.",
+       d.over_address_limit},
+      {"camstream_connections_over_client_limit_total",
+       "Connections refused after saying what they wanted: --max-clients were served.",
+       d.over_client_limit},
+      {"camstream_connections_shed_total",
+       "Waiting connections reset unserved while out of file descriptors.", d.shed},
+      {"camstream_accept_failures_total",
+       "accept() failures (out of file descriptors, memory); each pauses accepting.",
+       d.accept_failures},
+      {"camstream_clients_stalled_total",
+       "Clients cut because their socket took no byte for --write-timeout.", d.stalled},
+      {"camstream_log_lines_held_back_total",
+       "Log lines about clients held back by the per-address rate limit.", d.log_lines_held_back},
+  };
+  for (const auto& defence : defences)
+    metric(out, defence.name, "counter", defence.help, number(defence.value));
   const LimitFigures& l = s.limits;
   out +=
       "# HELP camstream_limit The server's limits as set by its flags (timeouts in seconds).\n"
