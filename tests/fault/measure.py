@@ -35,46 +35,40 @@ def sockets_on(port):
     return sum(1 for line in out.splitlines() if line and not line.startswith("LISTEN"))
 
 
-def fds(args):
+def crowd_at_256(args, renew_after):
+    """400 silent connections from 400 addresses at RLIMIT_NOFILE 256 for 20 s: the figures."""
     with fh.Daemon(*args, nofile=256) as d, fh.Viewer(d.address) as v:
         assert v.wait_frames(30, 20), "the viewer got no frames"
         before = d.figures()
         cpu = fh.CpuMeter(d)
         t0 = time.monotonic()
-        with fh.Crowd(d.address, 400, addresses=400, renew_after=1.0) as crowd:
+        with fh.Crowd(d.address, 400, addresses=400, renew_after=renew_after) as crowd:
             time.sleep(20)
             t1 = time.monotonic()
-            percent = cpu.percent()
-            during = d.figures()
-            open_now = crowd.open_now()
-        fps = v.fps_between(t0 + 1, t1)
-        delay = fh.first_frame_delay(d.address, timeout=20)
-        after = d.figures()
-        print("fds: cpu %.1f %%, log +%d lines (+%d bytes), viewer %.1f fps, crowd %d open, "
-              "first frame %s s after the crowd left; fds %d -> %d (%d during), RSS %d -> %d kB"
-              % (percent, during["log_lines"] - before["log_lines"],
-                 during["log_bytes"] - before["log_bytes"], fps, open_now,
-                 "%.3f" % delay if delay is not None else "never", before["fds"], after["fds"],
-                 during["fds"], before["rss_kb"], after["rss_kb"]))
+            f = dict(cpu=cpu.percent(), connected=crowd.connected, before=before,
+                     during=d.figures(), fps=v.fps_between(t0 + 1, t1), seconds=t1 - t0)
+        f["delay"] = fh.first_frame_delay(d.address, timeout=20)
+        f["after"] = d.figures()
+        return f
+
+
+def fds(args):
+    f = crowd_at_256(args, renew_after=1.0)
+    b, d, a = f["before"], f["during"], f["after"]
+    print("fds: cpu %.1f %%, log +%d lines (+%d bytes), viewer %.1f fps, first frame %s s after "
+          "the crowd left; fds %d -> %d (%d during), RSS %d -> %d kB"
+          % (f["cpu"], d["log_lines"] - b["log_lines"], d["log_bytes"] - b["log_bytes"],
+             f["fps"], "%.3f" % f["delay"] if f["delay"] is not None else "never", b["fds"],
+             a["fds"], d["fds"], b["rss_kb"], a["rss_kb"]))
 
 
 def storm(args):
-    with fh.Daemon(*args, nofile=256) as d, fh.Viewer(d.address) as v:
-        assert v.wait_frames(30, 20), "the viewer got no frames"
-        before = d.figures()
-        cpu = fh.CpuMeter(d)
-        t0 = time.monotonic()
-        with fh.Crowd(d.address, 400, addresses=400) as crowd:
-            time.sleep(20)
-            t1 = time.monotonic()
-            percent = cpu.percent()
-            during = d.figures()
-            connected = crowd.connected
-        fps = v.fps_between(t0 + 1, t1)
-        print("storm: cpu %.1f %%, %.0f connections a second, log +%d lines, viewer %.1f fps, "
-              "fds %d -> %d, RSS %d -> %d kB"
-              % (percent, connected / (t1 - t0), during["log_lines"] - before["log_lines"], fps,
-                 before["fds"], during["fds"], before["rss_kb"], during["rss_kb"]))
+    f = crowd_at_256(args, renew_after=0.0)
+    b, d = f["before"], f["during"]
+    print("storm: cpu %.1f %%, %.0f connections a second, log +%d lines, viewer %.1f fps, "
+          "fds %d -> %d, RSS %d -> %d kB"
+          % (f["cpu"], f["connected"] / f["seconds"], d["log_lines"] - b["log_lines"], f["fps"],
+             b["fds"], d["fds"], b["rss_kb"], d["rss_kb"]))
 
 
 def silent(args):
