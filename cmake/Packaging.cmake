@@ -26,10 +26,15 @@ endif()
 
 # The binary's Depends come from dpkg-shlibdeps, which knows which package (and version)
 # provides each library it links. Against Debian multiarch that works for a cross build too
-# (cmake/CPackProject.cmake tells it the target architecture). A board's sysroot is not in
-# this machine's dpkg database, so there the list is given instead.
-set(CAMSTREAM_DEB_DEPENDS "libc6 (>= 2.34), libstdc++6 (>= 12), libgcc-s1, libturbojpeg0"
-  CACHE STRING "Depends of the .deb when dpkg-shlibdeps cannot work it out (sysroot builds)")
+# (cmake/CPackProject.cmake tells it the target architecture). Against a sysroot it reads the
+# sysroot's own dpkg database (scripts/make-sysroot copies the board's), through
+# cmake/sysroot-dpkg/dpkg-query. Only a sysroot without one falls back to a given list.
+set(CAMSTREAM_DEB_DEPENDS "libc6 (>= 2.34), libstdc++6 (>= 12), libgcc-s1, libturbojpeg0, libssl3"
+  CACHE STRING "Depends of the .deb for a sysroot without a dpkg database (made by an old make-sysroot)")
+set(CAMSTREAM_SYSROOT_DPKG OFF)
+if(CMAKE_SYSROOT AND EXISTS "${CMAKE_SYSROOT}/var/lib/dpkg/status")
+  set(CAMSTREAM_SYSROOT_DPKG ON)
+endif()
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME camstreamd)
@@ -50,7 +55,10 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE ${_camstream_deb_arch})
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
   "camstreamd captures camera frames (libcamera, or a test pattern), compresses them to JPEG\n with libjpeg-turbo and serves them over TCP to camview and as MJPEG over HTTP.\n Runs as a systemd service under its own user; settings in /etc/camstream/camstreamd.conf.")
-if(CMAKE_SYSROOT)
+if(CMAKE_SYSROOT AND NOT CAMSTREAM_SYSROOT_DPKG)
+  message(WARNING "${CMAKE_SYSROOT} has no dpkg database (var/lib/dpkg/status), so the .deb's "
+                  "Depends are CAMSTREAM_DEB_DEPENDS (${CAMSTREAM_DEB_DEPENDS}) instead of what "
+                  "the binary links; run scripts/make-sysroot again to copy the board's database")
   if(CAMSTREAM_HAVE_LIBCAMERA AND NOT CAMSTREAM_DEB_DEPENDS MATCHES "libcamera")
     message(WARNING "camstreamd links the sysroot's libcamera but CAMSTREAM_DEB_DEPENDS does "
                     "not name its package; add it (e.g. libcamera0.3: 'dpkg -S libcamera.so' on "
@@ -60,6 +68,11 @@ if(CMAKE_SYSROOT)
   set(CPACK_DEBIAN_PACKAGE_DEPENDS "${CAMSTREAM_DEB_DEPENDS}, adduser")
 else()
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+  if(CAMSTREAM_SYSROOT_DPKG)
+    # Where dpkg-shlibdeps looks for the libraries (before this machine's own multiarch ones).
+    set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS
+      "${CMAKE_SYSROOT}/usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}" "${CMAKE_SYSROOT}/lib/${CMAKE_LIBRARY_ARCHITECTURE}")
+  endif()
   # adduser is what postinst creates the user with; shlibdeps adds the libraries.
   set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
 endif()

@@ -83,6 +83,7 @@ struct ServerFigures {
   std::uint64_t refused = 0;
   std::uint64_t frames_sent = 0;
   std::uint64_t frames_skipped = 0;  // replaced unsent by a newer frame (a slow client)
+  std::uint64_t auth_failures = 0;   // credentials presented that matched nothing
   std::uint64_t connections = 0;     // open now, of any kind
   std::uint64_t handshakes = 0;      // of those, not yet saying what they want
   LimitFigures limits;

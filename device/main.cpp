@@ -21,6 +21,8 @@
 #include "device/serve/hub.hpp"
 #include "device/serve/server.hpp"
 #include "device/serve/spare_fd.hpp"
+#include "device/show_access.hpp"
+#include "shared/crypto.hpp"
 #include "shared/log.hpp"
 
 using namespace camstream;
@@ -42,6 +44,29 @@ int main(int argc, char** argv) {
   const DaemonOptions& opt = parsed.options;
   log::set_level(opt.log_level);
   set_libcamera_log_level(opt.log_level == log::Level::kDebug ? "INFO" : "ERROR");
+
+  if (opt.hash_password) {
+    // A password read from stdin, not argv, where every user of the machine could see it.
+    std::string password;
+    std::getline(std::cin, password);
+    if (password.empty()) {
+      std::cerr << "camstreamd: error: no password on standard input; e.g. "
+                   "printf '%s\\n' 'the password' | camstreamd --hash-password\n";
+      return 2;
+    }
+    const std::string hash = crypto::hash_password(password);
+    if (hash.empty()) {
+      std::cerr << "camstreamd: error: no random source for the salt\n";
+      return 1;
+    }
+    std::cout << hash << "\n";
+    return 0;
+  }
+  if (opt.show_access) {
+    std::cout << access_text(opt.listen, opt.credentials, reachable_names(opt.listen))
+              << std::flush;
+    return 0;
+  }
 
   if (opt.list_cameras) {
     std::string listing, error;
@@ -81,6 +106,24 @@ int main(int argc, char** argv) {
         std::chrono::milliseconds(static_cast<long>(opt.handshake_timeout * 1000));
     limits.write_timeout = std::chrono::milliseconds(static_cast<long>(opt.write_timeout * 1000));
     Server server(io, hub, limits);
+    Credentials credentials = opt.credentials;
+    std::string run_token;  // made for this run when nobody gave credentials
+    if (credentials.empty() && !is_loopback(opt.listen.host)) {
+      if (opt.no_auth) {
+        log::warn("NO AUTHENTICATION (--no-auth): anyone who reaches " + to_string(opt.listen) +
+                  " may watch and steer the camera");
+      } else {
+        // Beyond this machine the camera is never open by accident: without credentials a
+        // run gets a random token, shown once the port is known.
+        run_token = crypto::random_token();
+        if (run_token.empty()) {
+          log::error("no random source to make a token; give --auth-token-file FILE");
+          return 1;
+        }
+        credentials.control_tokens.push_back(run_token);
+      }
+    }
+    server.set_access(Access(credentials));
     std::string error;
     if (!server.listen(opt.listen, error)) {
       log::error(error);
@@ -110,6 +153,15 @@ int main(int argc, char** argv) {
     // Scripts read this line to learn the port when --listen 0 was given.
     std::printf("listening on %s\n", to_string(server.local_address()).c_str());
     std::fflush(stdout);
+    if (!run_token.empty()) {
+      const HostPort bound{opt.listen.host, server.local_address().port};
+      const std::string name = reachable_names(bound).front();
+      log::info("no credentials given, so this run needs the token " + run_token +
+                " (keep one across restarts with --auth-token-file FILE). Watch at http://" +
+                to_string(HostPort{name, bound.port}) + "/?token=" + run_token +
+                " or with: camview --token " + run_token + " " +
+                to_string(HostPort{name, bound.port}));
+    }
     char rate[32];
     std::snprintf(rate, sizeof rate, "%g fps", opt.fps);
     log::info("serving " + source->describe() + " at " + (opt.fps > 0 ? rate : "full speed") +

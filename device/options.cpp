@@ -32,7 +32,7 @@ bool apply_config(CLI::App& app, const std::vector<ConfigEntry>& entries, const 
   const auto settable = [](const CLI::Option* o) {
     const auto& names = o->get_lnames();
     return !names.empty() && names[0] != "config" && names[0] != "help" && names[0] != "version" &&
-           names[0] != "list-cameras";
+           names[0] != "list-cameras" && names[0] != "show-access" && names[0] != "hash-password";
   };
   // Options the command line set: their file entries are skipped, the flag wins.
   std::vector<const CLI::Option*> flagged;
@@ -202,6 +202,61 @@ ParseResult parse_daemon_options(const std::vector<std::string>& args,
       ->check(CLI::Range(0.1, 3600.0))
       ->capture_default_str();
 
+  std::vector<std::string> auth_tokens, auth_token_files, view_tokens, view_token_files;
+  std::vector<std::string> auth_users, control_users;
+  const auto user_check = [](const std::string& s) {
+    const auto colon = s.find(':');
+    return colon == std::string::npos || colon == 0 || colon + 1 == s.size()
+               ? std::string("expected USER:PASSWORD (or USER:HASH from --hash-password)")
+               : std::string();
+  };
+  app.add_option("--auth-token", auth_tokens,
+                 "A token that may watch and steer the camera (the owner's); HTTP clients send "
+                 "it as 'Authorization: Bearer TOKEN' or ?token=TOKEN, camview as --token; "
+                 "repeatable")
+      ->allow_extra_args(false);
+  app.add_option("--auth-token-file", auth_token_files,
+                 "Read such a token from the first line of this file; repeatable")
+      ->allow_extra_args(false);
+  app.add_option("--view-token", view_tokens,
+                 "A token that may watch (stream, snapshot, status) but not steer; repeatable")
+      ->allow_extra_args(false);
+  app.add_option("--view-token-file", view_token_files,
+                 "Read such a view token from the first line of this file; repeatable")
+      ->allow_extra_args(false);
+  app.add_option("--auth-user", auth_users,
+                 "USER:PASSWORD for HTTP Basic (browsers, Home Assistant, ffmpeg) that may watch; "
+                 "the password may be a hash from --hash-password; repeatable")
+      ->allow_extra_args(false)
+      ->check(user_check);
+  app.add_option("--control-user", control_users,
+                 "USER:PASSWORD for HTTP Basic that may watch and steer; repeatable")
+      ->allow_extra_args(false)
+      ->check(user_check);
+  app.add_flag("--no-auth", o.no_auth,
+               "Serve anyone who reaches the port, without credentials, even beyond this "
+               "machine (on a loopback address that is the default)");
+  app.add_flag("--show-access", o.show_access,
+               "Print the addresses to give a browser, Home Assistant and camview, with the "
+               "token, then exit");
+  app.add_flag("--hash-password", o.hash_password,
+               "Read a password from standard input and print its hash for --auth-user or the "
+               "config file, then exit");
+
+  app.add_option("--tls", o.tls.mode,
+                 "TLS on the same port, beside the clear protocols: off, or auto (a self-signed "
+                 "certificate made once and kept in --state-dir; its fingerprint is logged and "
+                 "shown by --show-access)")
+      ->check(CLI::IsMember({"off", "auto"}))
+      ->capture_default_str();
+  app.add_option("--tls-cert", o.tls.cert_file,
+                 "TLS with this certificate (PEM, with its chain), e.g. from your own CA");
+  app.add_option("--tls-key", o.tls.key_file, "The PEM private key of --tls-cert");
+  app.add_option("--state-dir", o.tls.state_dir,
+                 "Where camstreamd keeps what it makes itself, such as --tls auto's "
+                 "certificate (default: $STATE_DIRECTORY, /var/lib/camstream for root, else "
+                 "~/.local/state/camstream)");
+
   std::string config_path = default_config;
   CLI::Option* config_opt =
       app.add_option("--config", config_path,
@@ -243,6 +298,52 @@ ParseResult parse_daemon_options(const std::vector<std::string>& args,
   }
   o.listen = *parse_listen(listen, error);
   o.log_level = log::parse_level(log_level).value_or(log::Level::kInfo);
+
+  const auto fail = [&result](std::string message) {
+    result.exit = true;
+    result.exit_code = 2;
+    result.output = std::move(message) + "\n";
+    return result;
+  };
+  if (o.tls.cert_file.empty() != o.tls.key_file.empty())
+    return fail(
+        "--tls-cert and --tls-key go together: give both, or --tls auto for a "
+        "self-signed certificate");
+  if (!o.tls.cert_file.empty()) {
+    if (o.tls.mode == "auto")
+      return fail("--tls auto makes its own certificate; leave it out with --tls-cert");
+    o.tls.mode = "files";
+  }
+  Credentials& c = o.credentials;
+  c.control_tokens = auth_tokens;
+  c.view_tokens = view_tokens;
+  for (const auto& [files, tokens] : {std::pair{&auth_token_files, &c.control_tokens},
+                                      std::pair{&view_token_files, &c.view_tokens}}) {
+    for (const std::string& path : *files) {
+      std::string token;
+      if (!read_secret_file(path, token, error)) return fail(error);
+      tokens->push_back(token);
+    }
+  }
+  for (const std::vector<std::string>* tokens : {&c.control_tokens, &c.view_tokens}) {
+    for (const std::string& t : *tokens) {
+      // A short token is guessed; a token with spaces or controls cannot be sent in a header.
+      if (t.size() < kMinTokenLength) {
+        return fail("a token must have at least " + std::to_string(kMinTokenLength) +
+                    " characters; make one with: head -c 32 /dev/urandom | base64");
+      }
+      if (std::any_of(t.begin(), t.end(), [](char ch) { return ch <= ' ' || ch == 0x7f; })) {
+        return fail("a token may not contain spaces or control characters");
+      }
+    }
+  }
+  for (const auto& [users, role] :
+       {std::pair{&auth_users, Role::kView}, std::pair{&control_users, Role::kControl}}) {
+    for (const std::string& u : *users) {
+      const auto colon = u.find(':');
+      c.users.push_back({u.substr(0, colon), u.substr(colon + 1), role});
+    }
+  }
   return result;
 }
 

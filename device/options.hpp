@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "device/config.hpp"
+#include "device/serve/access.hpp"
+#include "device/serve/tls.hpp"
 #include "shared/address.hpp"
 #include "shared/log.hpp"
 
@@ -34,6 +36,15 @@ struct DaemonOptions {
   int max_per_address = 32;      // 0 = no limit
   double handshake_timeout = 5;  // seconds
   double write_timeout = 30;     // seconds without a byte taken
+  // Who may watch or steer (docs/security.md). Empty: anyone who reaches the port, which is
+  // allowed only on a loopback address or with --no-auth.
+  Credentials credentials;
+  bool no_auth = false;
+  bool show_access = false;    // --show-access: print the URLs with the token, then exit
+  bool hash_password = false;  // --hash-password: hash a password read from stdin, then exit
+  // TLS on the same port as the clear dialects (docs/security.md): "off", "auto" (a
+  // self-signed certificate kept in state_dir) or "files" (--tls-cert and --tls-key).
+  TlsSettings tls;
 };
 
 struct ParseResult {

@@ -107,4 +107,8 @@ std::string to_string(const HostPort& hp) {
   return (v6 ? "[" + hp.host + "]" : hp.host) + ":" + std::to_string(hp.port);
 }
 
+bool is_loopback(std::string_view host) {
+  return host == "localhost" || host == "::1" || host.substr(0, 4) == "127.";
+}
+
 }  // namespace camstream

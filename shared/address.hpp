@@ -24,6 +24,9 @@ std::optional<HostPort> parse_listen(std::string_view text, std::string& error);
 // A missing port means kDefaultPort.
 std::optional<HostPort> parse_target(std::string_view text, std::string& error);
 
+// Whether `host` (a listen address) reaches this machine only: 127.0.0.0/8, ::1, localhost.
+bool is_loopback(std::string_view host);
+
 // "host:port", with brackets around an IPv6 host.
 std::string to_string(const HostPort& hp);
 

@@ -69,7 +69,8 @@ bool JpegDecoder::read_info(std::span<const std::uint8_t> jpeg, JpegInfo& info) 
     return false;
   }
   if (width <= 0 || height <= 0 || width > proto::kMaxDimension || height > proto::kMaxDimension) {
-    error_ = "JPEG size out of range";
+    error_ = "the JPEG says " + std::to_string(width) + "x" + std::to_string(height) +
+             ", over the limit of " + std::to_string(proto::kMaxDimension) + " on a side";
     return false;
   }
   if (subsamp < TJSAMP_444 || subsamp > TJSAMP_411) {
@@ -85,10 +86,18 @@ bool JpegDecoder::read_info(std::span<const std::uint8_t> jpeg, JpegInfo& info) 
 bool JpegDecoder::decode(std::span<const std::uint8_t> jpeg, Yuv420Image& out) {
   JpegInfo info;
   if (!read_info(jpeg, info)) return false;
+  return decode(jpeg, info, out);
+}
+
+bool JpegDecoder::decode(std::span<const std::uint8_t> jpeg, const JpegInfo& info,
+                         Yuv420Image& out) {
   if (out.width() != info.width || out.height() != info.height) out.resize(info.width, info.height);
   const auto size = static_cast<unsigned long>(jpeg.size());
   // Warnings (such as a truncated stream) fail the frame: a half-grey picture is not shown.
-  const int flags = TJFLAG_STOPONWARNING;
+  // LIMITSCANS refuses a progressive JPEG of over 500 scans: each scan passes over the whole
+  // picture again, so a small file of thousands of scans would hold camview's main thread for
+  // seconds (no encoder makes more than about ten).
+  const int flags = TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS;
 
   if (info.subsampling == proto::Subsampling::k420 ||
       info.subsampling == proto::Subsampling::kGray) {

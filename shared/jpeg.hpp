@@ -49,13 +49,17 @@ class JpegDecoder {
   JpegDecoder(const JpegDecoder&) = delete;
   JpegDecoder& operator=(const JpegDecoder&) = delete;
 
-  // Reads the JPEG's size and subsampling without decoding it.
+  // Reads the JPEG's size and subsampling from its header, without decoding it and without
+  // allocating for its picture. Refuses a side over proto::kMaxDimension.
   bool read_info(std::span<const std::uint8_t> jpeg, JpegInfo& info);
 
   // Decodes into 4:2:0 planes whatever the JPEG's subsampling: 4:2:0 goes straight into
   // `out`, grayscale gets neutral chroma, other layouts have their chroma resampled. A
   // truncated or corrupt JPEG returns false with a message in error(); `out` is then unusable.
   bool decode(std::span<const std::uint8_t> jpeg, Yuv420Image& out);
+  // The same with `info` already read from `jpeg` by read_info (and checked by the caller
+  // before `out` is sized for it).
+  bool decode(std::span<const std::uint8_t> jpeg, const JpegInfo& info, Yuv420Image& out);
 
   const std::string& error() const { return error_; }
 

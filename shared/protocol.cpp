@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "shared/crypto.hpp"
+
 namespace camstream::proto {
 namespace {
 
@@ -129,6 +131,30 @@ std::array<std::uint8_t, kMessageHeaderSize + kPongPayloadSize> encode(const Pon
   return b;
 }
 
+std::array<std::uint8_t, kMessageHeaderSize + kAuthPayloadSize> encode(const Auth& auth) {
+  std::array<std::uint8_t, kMessageHeaderSize + kAuthPayloadSize> b{};
+  put_message_header(b.data(), MessageType::kAuth, kAuthPayloadSize);
+  std::copy(auth.proof.begin(), auth.proof.end(), b.begin() + kMessageHeaderSize);
+  return b;
+}
+
+std::array<std::uint8_t, kMessageHeaderSize + kAuthResultPayloadSize> encode(
+    const AuthResult& result) {
+  std::array<std::uint8_t, kMessageHeaderSize + kAuthResultPayloadSize> b{};
+  put_message_header(b.data(), MessageType::kAuthResult, kAuthResultPayloadSize);
+  put16(&b[kMessageHeaderSize], static_cast<std::uint16_t>(result.outcome));
+  put16(&b[kMessageHeaderSize + 2], static_cast<std::uint16_t>(result.role));
+  return b;
+}
+
+std::array<std::uint8_t, kAuthPayloadSize> auth_proof(std::string_view token, const Nonce& nonce) {
+  static constexpr std::string_view kLabel = "camstream auth v2";
+  std::array<std::uint8_t, kLabel.size() + kNonceSize> message{};
+  std::copy(kLabel.begin(), kLabel.end(), message.begin());
+  std::copy(nonce.begin(), nonce.end(), message.begin() + kLabel.size());
+  return crypto::hmac_sha256(crypto::bytes(token), message);
+}
+
 Error decode(std::span<const std::uint8_t> in, ClientHello& out) {
   if (in.size() < kClientHelloSize) return Error::kTruncated;
   if (!has_magic(in.data())) return Error::kBadMagic;
@@ -145,7 +171,7 @@ Error decode(std::span<const std::uint8_t> in, ServerHello& out) {
   out.version = get16(&in[4]);
   const std::uint16_t status = get16(&in[6]);
   out.server_time_us = get64(&in[8]);
-  if (status > static_cast<std::uint16_t>(HelloStatus::kVersionMismatch)) return Error::kBadField;
+  if (status > static_cast<std::uint16_t>(HelloStatus::kAuthRequired)) return Error::kBadField;
   out.status = static_cast<HelloStatus>(status);
   if (out.version != kVersion || out.status == HelloStatus::kVersionMismatch) {
     return Error::kUnsupportedVersion;
@@ -157,7 +183,7 @@ Error decode(std::span<const std::uint8_t> in, MessageHeader& out, std::uint32_t
   if (in.size() < kMessageHeaderSize) return Error::kTruncated;
   const std::uint8_t type = in[0];
   if (type < static_cast<std::uint8_t>(MessageType::kFrame) ||
-      type > static_cast<std::uint8_t>(MessageType::kPong)) {
+      type > static_cast<std::uint8_t>(MessageType::kAuthResult)) {
     return Error::kUnknownType;
   }
   if (in[1] != 0 || get16(&in[2]) != 0) return Error::kBadField;
@@ -173,6 +199,12 @@ Error decode(std::span<const std::uint8_t> in, MessageHeader& out, std::uint32_t
       break;
     case MessageType::kPong:
       if (out.length != kPongPayloadSize) return Error::kBadLength;
+      break;
+    case MessageType::kAuth:
+      if (out.length != kAuthPayloadSize) return Error::kBadLength;
+      break;
+    case MessageType::kAuthResult:
+      if (out.length != kAuthResultPayloadSize) return Error::kBadLength;
       break;
   }
   return Error::kNone;
@@ -212,6 +244,29 @@ Error decode_pong_payload(std::span<const std::uint8_t> in, Pong& out) {
   if (in.size() > kPongPayloadSize) return Error::kBadLength;
   out.client_time_us = get64(in.data());
   out.server_time_us = get64(in.data() + 8);
+  return Error::kNone;
+}
+
+Error decode_auth_payload(std::span<const std::uint8_t> in, Auth& out) {
+  if (in.size() < kAuthPayloadSize) return Error::kTruncated;
+  if (in.size() > kAuthPayloadSize) return Error::kBadLength;
+  std::copy(in.begin(), in.end(), out.proof.begin());
+  return Error::kNone;
+}
+
+Error decode_auth_result_payload(std::span<const std::uint8_t> in, AuthResult& out) {
+  if (in.size() < kAuthResultPayloadSize) return Error::kTruncated;
+  if (in.size() > kAuthResultPayloadSize) return Error::kBadLength;
+  const std::uint16_t outcome = get16(in.data());
+  const std::uint16_t role = get16(in.data() + 2);
+  if (outcome > static_cast<std::uint16_t>(AuthOutcome::kRefused) ||
+      role > static_cast<std::uint16_t>(Role::kControl)) {
+    return Error::kBadField;
+  }
+  out.outcome = static_cast<AuthOutcome>(outcome);
+  out.role = static_cast<Role>(role);
+  // An accepted client has a role; a refused one has none.
+  if ((out.outcome == AuthOutcome::kAccepted) == (out.role == Role::kNone)) return Error::kBadField;
   return Error::kNone;
 }
 

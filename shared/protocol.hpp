@@ -14,14 +14,18 @@
 namespace camstream::proto {
 
 inline constexpr std::array<std::uint8_t, 4> kMagic{'C', 'A', 'M', 'S'};
-inline constexpr std::uint16_t kVersion = 1;
+// Version 2 added the token check (HelloStatus::kAuthRequired, Auth, AuthResult).
+inline constexpr std::uint16_t kVersion = 2;
 
-inline constexpr std::size_t kClientHelloSize = 8;    // magic, version, flags
-inline constexpr std::size_t kServerHelloSize = 16;   // magic, version, status, server time
-inline constexpr std::size_t kMessageHeaderSize = 8;  // type, flags, reserved, payload length
-inline constexpr std::size_t kFrameHeaderSize = 28;   // first bytes of a Frame payload
-inline constexpr std::size_t kPingPayloadSize = 8;    // client time
-inline constexpr std::size_t kPongPayloadSize = 16;   // client time echoed, server time
+inline constexpr std::size_t kClientHelloSize = 8;        // magic, version, flags
+inline constexpr std::size_t kServerHelloSize = 16;       // magic, version, status, server time
+inline constexpr std::size_t kMessageHeaderSize = 8;      // type, flags, reserved, payload length
+inline constexpr std::size_t kFrameHeaderSize = 28;       // first bytes of a Frame payload
+inline constexpr std::size_t kPingPayloadSize = 8;        // client time
+inline constexpr std::size_t kPongPayloadSize = 16;       // client time echoed, server time
+inline constexpr std::size_t kNonceSize = 32;             // follows a kAuthRequired ServerHello
+inline constexpr std::size_t kAuthPayloadSize = 32;       // the viewer's proof of its token
+inline constexpr std::size_t kAuthResultPayloadSize = 4;  // outcome, role
 
 // Bounds. A peer that announces more is speaking nonsense and is disconnected.
 inline constexpr std::uint32_t kMaxJpegBytes = 16u * 1024 * 1024;
@@ -30,14 +34,29 @@ inline constexpr std::uint32_t kMaxControlPayload = 64;  // anything the viewer 
 inline constexpr std::uint16_t kMaxDimension = 8192;
 
 enum class MessageType : std::uint8_t {
-  kFrame = 1,  // daemon -> viewer
-  kPing = 2,   // viewer -> daemon
-  kPong = 3,   // daemon -> viewer
+  kFrame = 1,       // daemon -> viewer
+  kPing = 2,        // viewer -> daemon
+  kPong = 3,        // daemon -> viewer
+  kAuth = 4,        // viewer -> daemon, once, after a kAuthRequired hello
+  kAuthResult = 5,  // daemon -> viewer, the answer to kAuth
 };
 
 enum class HelloStatus : std::uint16_t {
   kOk = 0,
   kVersionMismatch = 1,  // the daemon closes after saying so
+  kAuthRequired = 2,     // a nonce follows; the viewer must send Auth before anything else
+};
+
+// What a client may do: watch (stream, snapshot, status), or also steer the camera.
+enum class Role : std::uint16_t {
+  kNone = 0,
+  kView = 1,
+  kControl = 2,
+};
+
+enum class AuthOutcome : std::uint16_t {
+  kAccepted = 0,
+  kRefused = 1,  // the daemon closes after saying so
 };
 
 // JPEG chroma subsampling, numbered as TurboJPEG's TJSAMP values.
@@ -89,6 +108,17 @@ struct FrameHeader {
   std::uint32_t jpeg_size = 0;  // JPEG bytes after this header; payload = header + JPEG
 };
 
+using Nonce = std::array<std::uint8_t, kNonceSize>;
+
+struct Auth {
+  std::array<std::uint8_t, kAuthPayloadSize> proof{};  // auth_proof(token, nonce)
+};
+
+struct AuthResult {
+  AuthOutcome outcome = AuthOutcome::kRefused;
+  Role role = Role::kNone;
+};
+
 struct Ping {
   std::uint64_t client_time_us = 0;
 };
@@ -110,6 +140,13 @@ MessageHeaderBytes encode(const MessageHeader& header);
 FramePrefixBytes encode_frame_prefix(const FrameHeader& frame);
 std::array<std::uint8_t, kMessageHeaderSize + kPingPayloadSize> encode(const Ping& ping);
 std::array<std::uint8_t, kMessageHeaderSize + kPongPayloadSize> encode(const Pong& pong);
+std::array<std::uint8_t, kMessageHeaderSize + kAuthPayloadSize> encode(const Auth& auth);
+std::array<std::uint8_t, kMessageHeaderSize + kAuthResultPayloadSize> encode(
+    const AuthResult& result);
+
+// The proof of a token for one connection: HMAC-SHA256 keyed with the token over
+// "camstream auth v2" and the daemon's nonce. The token itself never crosses the wire.
+std::array<std::uint8_t, kAuthPayloadSize> auth_proof(std::string_view token, const Nonce& nonce);
 
 // Decoders fill `out` and return kNone, or return the first error found. A hello whose
 // version differs from kVersion is still decoded in full and returns kUnsupportedVersion, so
@@ -125,5 +162,7 @@ Error decode(std::span<const std::uint8_t> in, MessageHeader& out, std::uint32_t
 Error decode_frame_payload(std::span<const std::uint8_t> in, FrameHeader& out);
 Error decode_ping_payload(std::span<const std::uint8_t> in, Ping& out);
 Error decode_pong_payload(std::span<const std::uint8_t> in, Pong& out);
+Error decode_auth_payload(std::span<const std::uint8_t> in, Auth& out);
+Error decode_auth_result_payload(std::span<const std::uint8_t> in, AuthResult& out);
 
 }  // namespace camstream::proto

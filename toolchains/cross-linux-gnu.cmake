@@ -4,7 +4,9 @@
 #  - Debian multiarch (no CMAKE_SYSROOT): the :arm64 / :armhf -dev packages installed on this
 #    machine, in /usr/lib/TRIPLET and /usr/include. scripts/install-deps --arch installs them.
 #  - a board's sysroot (-DCMAKE_SYSROOT=DIR, made by scripts/make-sysroot): the board's own
-#    headers and libraries, so the binary matches the board's libcamera exactly.
+#    headers and libraries, so the binary matches the board's libcamera exactly. Debian's cross
+#    g++ still compiles and links against its own glibc and libstdc++ (before the sysroot's),
+#    so it must be the one of the board's Debian release: scripts/cross-build picks it.
 
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_C_COMPILER ${CAMSTREAM_TRIPLET}-gcc)

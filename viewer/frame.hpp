@@ -13,6 +13,8 @@ namespace camstream {
 // Both connections produce it (the native one keeps the frame header in front of the JPEG,
 // HTTP gives the bare JPEG), so the decoder needs neither of them.
 struct ReceivedFrame {
+  // Native: the frame header as received, whose width and height the JPEG must match. HTTP:
+  // seq and jpeg_size only; width and height stay 0, for HTTP announces no size.
   proto::FrameHeader header;
   std::vector<std::uint8_t> payload;  // as read off the wire
   std::size_t jpeg_offset = 0;        // where the JPEG starts inside payload

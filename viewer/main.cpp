@@ -2,19 +2,25 @@
 #include <atomic>
 #include <csignal>
 #include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "shared/address.hpp"
 #include "shared/log.hpp"
+#include "shared/text.hpp"
 #include "shared/version.hpp"
 #include "viewer/display/display.hpp"
+#include "viewer/keys.hpp"
 #include "viewer/main_loop.hpp"
 #include "viewer/net/connect.hpp"
-#include "viewer/net/frame_mailbox.hpp"
 #include "viewer/net/http_url.hpp"
 #include "viewer/viewer.hpp"
 
@@ -31,13 +37,18 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
 
   ViewerOptions opt;
-  std::string target;
+  std::vector<std::string> targets;
   std::string log_level = "info";
-  CLI::App app{"camview - shows the live stream of a camstreamd", "camview"};
+  WindowOptions window;
+  WindowSettings settings;
+  CLI::App app{"camview - shows the live stream of a camstreamd, or of several in a grid",
+               "camview"};
   app.set_version_flag("--version", std::string("camview ") + kVersion);
-  app.add_option("target", target,
-                 "HOST[:PORT] of the camstreamd (default port 8080), or the http:// URL of an "
-                 "MJPEG stream (camstreamd's /stream, ustreamer, mjpg-streamer, ffmpeg)")
+  app.footer(key_help_text());
+  app.add_option("target", targets,
+                 "HOST[:PORT] of a camstreamd (default port 8080), or the http:// URL of an "
+                 "MJPEG stream (camstreamd's /stream, ustreamer, mjpg-streamer, ffmpeg); "
+                 "several make a grid")
       ->required();
   app.add_flag("--no-display", opt.no_display,
                "Receive and decode without opening a window (for headless machines and tests)");
@@ -52,6 +63,29 @@ int main(int argc, char** argv) {
                "and fail (exit 3) when it disagrees with the frame's header");
   app.add_option("--log-level", log_level, "debug, info, warn or error")
       ->check(CLI::IsMember(log::level_names()));
+  std::string token_file;
+  app.add_option("--token", opt.token,
+                 "The token a camstreamd asks for (camstreamd --show-access prints it); also "
+                 "CAMSTREAM_TOKEN. Native: proved without being sent; HTTP: a Bearer token");
+  app.add_option("--token-file", token_file, "Read the token from the first line of this file")
+      ->excludes("--token");
+  bool no_reconnect = false;
+  app.add_flag("--no-reconnect", no_reconnect,
+               "Exit (1) when the stream ends instead of reconnecting, as scripts want");
+  app.add_option("--snapshot-dir", opt.snapshot_dir,
+                 "Where s saves snapshots and r recordings (default: your Pictures folder, "
+                 "as XDG names it)");
+  app.add_option("--record", opt.record,
+                 "Record the stream's JPEGs, as they arrived, into this .mkv (Matroska) or "
+                 ".avi file from the first frame; r stops and starts again");
+  app.add_flag("--overlay", settings.overlay,
+               "Start with the overlay on (state, size, fps, kbit/s, latency, losses); i "
+               "toggles it");
+  app.add_option("--window-title", settings.title, "The window's title, before the state");
+  app.add_flag("--fullscreen", window.fullscreen,
+               "Start fullscreen; f, F11 or a double-click "
+               "toggle it");
+  app.add_flag("--always-on-top", window.always_on_top, "Keep the window above the others");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -62,37 +96,77 @@ int main(int argc, char** argv) {
   }
   log::set_level(log::parse_level(log_level).value_or(log::Level::kInfo));
   std::string error;
-  if (looks_like_url(target)) {
-    opt.url = parse_http_url(target, error);
-    if (!opt.url) {
-      std::cerr << "camview: error: bad URL '" << target << "': " << error
-                << "; e.g. http://raspberrypi.local:8080/stream\n";
+  if (!token_file.empty()) {
+    std::ifstream in(token_file);
+    std::string line;
+    if (!in || !std::getline(in, line) || text::trim(line).empty()) {
+      std::cerr << "camview: error: cannot read a token from " << token_file
+                << "; check that the file exists, is readable and has the token on its first "
+                   "line\n";
       return kExitUsage;
     }
-    opt.target = opt.url->server;
+    opt.token = std::string(text::trim(line));
+  } else if (opt.token.empty()) {
+    if (const char* env = std::getenv("CAMSTREAM_TOKEN")) opt.token = env;
   }
-  const auto parsed = opt.url ? std::optional<HostPort>(opt.target) : parse_target(target, error);
-  if (!parsed) {
-    std::cerr << "camview: error: bad address '" << target << "': " << error
-              << "; give HOST[:PORT], e.g. raspberrypi.local:8080\n";
+  opt.reconnect.enabled = !no_reconnect;
+  if (!opt.record.empty() && targets.size() > 1) {
+    std::cerr << "camview: error: --record takes one camera; with several, press r in the "
+                 "window to record each into --snapshot-dir\n";
     return kExitUsage;
   }
-  opt.target = *parsed;
-
+  // One set of options per camera, each with its own address.
+  std::vector<ViewerOptions> cameras;
+  for (const std::string& target : targets) {
+    ViewerOptions camera = opt;
+    if (looks_like_url(target)) {
+      camera.url = parse_http_url(target, error);
+      if (!camera.url) {
+        std::cerr << "camview: error: bad URL '" << target << "': " << error
+                  << "; e.g. http://raspberrypi.local:8080/stream\n";
+        return kExitUsage;
+      }
+      camera.target = camera.url->server;
+    } else {
+      const auto parsed = parse_target(target, error);
+      if (!parsed) {
+        std::cerr << "camview: error: bad address '" << target << "': " << error
+                  << "; give HOST[:PORT], e.g. raspberrypi.local:8080\n";
+        return kExitUsage;
+      }
+      camera.target = *parsed;
+    }
+    if (targets.size() > 1) camera.label = source_name(camera) + ": ";
+    cameras.push_back(std::move(camera));
+  }
   std::signal(SIGINT, [](int) { g_interrupted.store(true); });
   std::signal(SIGTERM, [](int) { g_interrupted.store(true); });
 
-  FrameMailbox mailbox;
+  // Each viewer's links call `notify` from their own threads; the viewers live until the end.
+  const auto make_viewers = [&](const std::function<void()>& notify) {
+    std::vector<std::unique_ptr<Viewer>> viewers;
+    for (const ViewerOptions& c : cameras)
+      viewers.push_back(std::make_unique<Viewer>(c, link_maker(c.target, c.url, c.token, notify)));
+    return viewers;
+  };
+  const auto pointers = [](const std::vector<std::unique_ptr<Viewer>>& viewers) {
+    std::vector<Viewer*> out;
+    for (const auto& v : viewers)
+      out.push_back(v.get());
+    return out;
+  };
   if (opt.no_display) {
-    Viewer viewer(opt, make_connection(opt.target, opt.url, mailbox, [] {}), mailbox);
-    return run_headless(viewer, g_interrupted);
+    Doorbell doorbell;
+    const auto viewers = make_viewers(doorbell.notifier());
+    return run_headless(pointers(viewers), doorbell, g_interrupted);
   }
   Display display;
   FrameWakeup wakeup;
-  if (!display.init(error) || !wakeup.init(error)) {
+  window.title = settings.title.empty() ? "camview" : settings.title;
+  if (!display.init(window, static_cast<int>(cameras.size()), error) || !wakeup.init(error)) {
     log::error(error);
     return kExitStream;
   }
-  Viewer viewer(opt, make_connection(opt.target, opt.url, mailbox, wakeup.notifier()), mailbox);
-  return run_window(viewer, display, wakeup, g_interrupted);
+  const auto viewers = make_viewers(wakeup.notifier());
+  return run_window(pointers(viewers), display, wakeup, settings, g_interrupted);
 }

@@ -1,8 +1,11 @@
 // http_pages.cpp - the /status, /metrics and / renderings of the figures.
 #include "device/serve/http_pages.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <utility>
 
 namespace camstream {
@@ -103,7 +106,7 @@ std::array<Stage, 3> stages_of(const Figures& f) {
 
 }  // namespace
 
-std::string status_json(const Figures& f) {
+std::string status_json(const Figures& f, bool show_peers) {
   std::string out = "{";
   const ServerFigures& s = f.server;
   if (f.have_pipeline) {
@@ -134,7 +137,7 @@ std::string status_json(const Figures& f) {
   const DefenceFigures& d = s.defences;
   out += "\"sent\":" + number(s.frames_sent) + ",\"skipped\":" + number(s.frames_skipped) +
          "},\"connections\":" + number(s.connections) + ",\"accepted\":" + number(s.accepted) +
-         ",\"refused\":" + number(s.refused) + ",\"handshakes\":" + number(s.handshakes) +
+         ",\"refused\":" + number(s.refused) + ",\"auth_failures\":" + number(s.auth_failures) + ",\"handshakes\":" + number(s.handshakes) +
          ",\"limits\":{\"max_clients\":" + std::to_string(l.max_clients) +
          ",\"max_handshakes\":" + std::to_string(l.max_handshakes) +
          ",\"max_per_address\":" + std::to_string(l.max_per_address) +
@@ -149,9 +152,11 @@ std::string status_json(const Figures& f) {
   for (const ClientFigures& c : s.clients) {
     if (!first) out += ",";
     first = false;
-    out += "{\"peer\":" + json_string(c.peer) + ",\"kind\":" + json_string(c.kind) +
-           ",\"connected_s\":" + number(c.connected_s) + ",\"fps\":" + number(c.fps) +
-           ",\"sent\":" + number(c.sent) + ",\"skipped\":" + number(c.skipped) + "}";
+    // Who watches is the owner's business: the view role sees that someone does, not who.
+    out += std::string("{") + (show_peers ? "\"peer\":" + json_string(c.peer) + "," : "") +
+           "\"kind\":" + json_string(c.kind) + ",\"connected_s\":" + number(c.connected_s) +
+           ",\"fps\":" + number(c.fps) + ",\"sent\":" + number(c.sent) +
+           ",\"skipped\":" + number(c.skipped) + "}";
   }
   out += "]}\n";
   return out;
@@ -259,12 +264,22 @@ std::string metrics_text(const Figures& f) {
       std::to_string(l.max_per_address) + "\ncamstream_limit{limit=\"handshake_timeout\"} " +
       number(l.handshake_timeout_s) + "\ncamstream_limit{limit=\"write_timeout\"} " +
       number(l.write_timeout_s) + "\n";
+  metric(out, "camstream_auth_failures_total", "counter",
+         "Requests and handshakes whose credentials matched none.", number(s.auth_failures));
   metric(out, "camstream_uptime_seconds", "gauge", "Seconds since the server started.",
          number(f.uptime_s));
   return out;
 }
 
-std::string index_html(const Figures& f) {
+std::string index_html(const Figures& f, std::string_view token_query) {
+  // A page opened with ?token= passes it on in its own addresses (an <img> sends no header).
+  // Only URL-safe characters are passed: then it needs no escaping in HTML or in the script.
+  const bool safe = std::all_of(token_query.begin(), token_query.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           (c != 0 && std::strchr("-._~%=", c) != nullptr);
+  });
+  std::string q;
+  if (!token_query.empty() && safe) q.append("?").append(token_query);
   const std::string title =
       f.have_pipeline ? "camstream - " + html_text(f.pipeline.source) : std::string("camstream");
   // The figures are filled in on the server too, so the page says something without script.
@@ -279,17 +294,21 @@ body{margin:0;background:#111;color:#ddd;font:14px system-ui,sans-serif}
 img{display:block;max-width:100%;height:auto;margin:0 auto;background:#000}
 p{margin:.5em 1em}a{color:#9cf}
 </style></head><body>
-<img id="stream" src="/stream" alt="live stream">
+<img id="stream" src="/stream)" +
+         q + R"(" alt="live stream">
 <p id="figures">)" +
          (f.have_pipeline ? html_text(f.pipeline.source) + " &middot; " : std::string()) +
          number(f.captured_fps) + " fps captured &middot; " +
          std::to_string(f.server.clients.size()) + " clients" +
          R"(</p>
-<p><a href="/snapshot">snapshot</a> &middot; <a href="/status">status</a> &middot; <a href="/metrics">metrics</a></p>
+<p><a href="/snapshot)" +
+         q + R"(">snapshot</a> &middot; <a href="/status)" + q +
+         R"(">status</a> &middot; <a href="/metrics)" + q + R"(">metrics</a></p>
 <script>
 async function poll() {
   try {
-    const s = await (await fetch('/status', {cache: 'no-store'})).json();
+    const s = await (await fetch('/status)" +
+         q + R"(', {cache: 'no-store'})).json();
     const src = s.source ? s.source + ' \u00b7 ' : '';
     const cap = s.fps.captured === null ? '' : s.fps.captured.toFixed(1) + ' fps captured \u00b7 ';
     document.getElementById('figures').textContent = src + cap +

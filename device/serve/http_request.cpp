@@ -198,10 +198,12 @@ ParseResult parse_request(std::string_view input, Request& out) {
 
   if (line_end == std::string_view::npos) {
     if (in.size() > kMaxRequestLine) return fail(414, "a request line longer than 2048 bytes");
-    // A method that is already not a token needs no more bytes to be refused.
+    // A method that is already not a token needs no more bytes to be refused. A lone CR is
+    // no method yet: it may be the first half of an empty line's CRLF before the request.
     const std::size_t sp = in.find(' ');
     const std::string_view method = in.substr(0, sp);
-    if (!method.empty() && !is_token(method)) return fail(400, "a method that is not a token");
+    if (!method.empty() && in != "\r" && !is_token(method))
+      return fail(400, "a method that is not a token");
     if (input.size() > kMaxHeadBytes) return fail(431, "a request head larger than 8192 bytes");
     return {};
   }

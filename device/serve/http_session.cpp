@@ -19,6 +19,8 @@ const char* status_text(int status) {
   switch (status) {
     case 200:
       return "OK";
+    case 401:
+      return "Unauthorized";
     case 400:
       return "Bad Request";
     case 404:
@@ -226,12 +228,25 @@ void HttpSession::handle(const http::Request& request) {
   if (request.has_body) {
     return send_error(400, "the request has a body; GET and HEAD take none");
   }
+  // Every page shows the camera or its figures: each needs the view role at least.
+  bool presented = false;
+  const std::optional<std::string_view> query_token = request.query_value("token");
+  const Role role =
+      host_.access().http(request.field("authorization").value_or(""), query_token, presented);
+  if (role == Role::kNone) {
+    if (presented) host_.auth_failed(peer_);
+    return send_unauthorized();
+  }
   switch (route) {
     case Route::kIndex:
-      return send_text(200, "text/html; charset=utf-8", index_html(host_.figures()), head_only_,
-                       keep_alive_);
+      return send_text(
+          200, "text/html; charset=utf-8",
+          index_html(host_.figures(),
+                     query_token ? "token=" + std::string(*query_token) : std::string()),
+          head_only_, keep_alive_);
     case Route::kStatus:
-      return send_text(200, "application/json", status_json(host_.figures()), head_only_,
+      return send_text(200, "application/json",
+                       status_json(host_.figures(), role == Role::kControl), head_only_,
                        keep_alive_);
     case Route::kMetrics:
       return send_text(200, "text/plain; version=0.0.4; charset=utf-8",
@@ -290,6 +305,17 @@ void HttpSession::send_error(int status, const std::string& detail, std::string_
   send_text(status, "text/plain; charset=utf-8",
             std::to_string(status) + " " + status_text(status) + ": " + detail + "\n", head_only_,
             false, status == 405 ? "Allow: GET, HEAD\r\n" : extra_fields);
+}
+
+void HttpSession::send_unauthorized() {
+  // Nothing about the camera is revealed; the connection stays open so that a browser can ask
+  // the user and send the request again with credentials.
+  send_text(401, "text/plain; charset=utf-8",
+            "401 Unauthorized: this camera needs credentials: a token (Authorization: Bearer, "
+            "or ?token=) or a user name and password\n",
+            head_only_, keep_alive_,
+            "WWW-Authenticate: Basic realm=\"camstream\", charset=\"UTF-8\"\r\n"
+            "WWW-Authenticate: Bearer realm=\"camstream\"\r\n");
 }
 
 void HttpSession::on_requested_frame(std::uint64_t token, const EncodedFramePtr& frame) {

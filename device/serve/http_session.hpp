@@ -53,6 +53,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   // Writes head_out_ and body_out_, then goes on as after_response() says.
   void write_response();
   void send_error(int status, const std::string& detail, std::string_view extra_fields = {});
+  void send_unauthorized();
   void send_snapshot(const EncodedFramePtr& frame);
   // `token` tells the answer to this wait from a late one to an earlier wait.
   void on_requested_frame(std::uint64_t token, const EncodedFramePtr& frame);

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "shared/clock.hpp"
+#include "shared/crypto.hpp"
 #include "shared/log.hpp"
 
 namespace camstream {
@@ -41,7 +42,7 @@ void NativeSession::on_hello() {
     return reply_and_end(hello_reply_, "speaks protocol version " + std::to_string(hello.version) +
                                            ", this camstreamd speaks version " +
                                            std::to_string(proto::kVersion) +
-                                           "; use camview and camstreamd of the same release");
+                                           "; it needs a camview of the same release");
   }
   if (err != proto::Error::kNone)
     return end(std::string("bad hello: ") + std::string(proto::describe(err)));
@@ -51,15 +52,64 @@ void NativeSession::on_hello() {
                " clients, the limit (--max-clients)");
   }
 
-  hello_reply_ =
-      proto::encode(proto::ServerHello{proto::kVersion, proto::HelloStatus::kOk, monotonic_us()});
+  auto self = shared_from_this();
+  if (host_.access().open()) {
+    role_ = Role::kControl;
+    hello_reply_ =
+        proto::encode(proto::ServerHello{proto::kVersion, proto::HelloStatus::kOk, monotonic_us()});
+    start_streaming();
+    write(asio::buffer(hello_reply_), [self] { self->write_next(); });
+    return;
+  }
+  // The client proves it holds a token by a MAC over this nonce, never sending the token.
+  if (!crypto::random_bytes(nonce_)) return end("no randomness for the handshake's nonce");
+  hello_reply_ = proto::encode(
+      proto::ServerHello{proto::kVersion, proto::HelloStatus::kAuthRequired, monotonic_us()});
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(hello_reply_), asio::buffer(nonce_)};
+  write(buffers, [self] {
+    self->deadline_.arm(self->host_.limits().handshake_timeout,
+                        [self] { self->end("sent no token in time"); });
+    asio::async_read(self->socket_, asio::buffer(self->auth_in_),
+                     [self](std::error_code e, std::size_t) {
+                       if (self->closed_) return;
+                       if (e) return self->end("left before proving a token");
+                       self->on_auth();
+                     });
+  });
+}
+
+void NativeSession::on_auth() {
+  deadline_.disarm();
+  proto::MessageHeader header;
+  proto::Auth auth;
+  const std::span<const std::uint8_t> in(auth_in_);
+  proto::Error err =
+      proto::decode(in.first(proto::kMessageHeaderSize), header, proto::kMaxControlPayload);
+  if (err == proto::Error::kNone && header.type != proto::MessageType::kAuth)
+    err = proto::Error::kUnexpectedType;
+  if (err == proto::Error::kNone)
+    err = proto::decode_auth_payload(in.subspan(proto::kMessageHeaderSize), auth);
+  if (err != proto::Error::kNone)
+    return end("protocol error in the token check: " + std::string(proto::describe(err)));
+  const Role role = host_.access().native(nonce_, auth);
+  auto self = shared_from_this();
+  if (role == Role::kNone) {
+    host_.auth_failed(peer_);
+    auth_out_ = proto::encode(proto::AuthResult{proto::AuthOutcome::kRefused, Role::kNone});
+    return reply_and_end(auth_out_, "its token matches none");
+  }
+  role_ = role;
+  auth_out_ = proto::encode(proto::AuthResult{proto::AuthOutcome::kAccepted, role});
+  start_streaming();
+  write(asio::buffer(auth_out_), [self] { self->write_next(); });
+}
+
+void NativeSession::start_streaming() {
   streaming_ = true;
   watch_ = host_.watch();
   // A new client gets the current picture at once.
   slot_.begin(monotonic_us(), host_.latest_frame());
   host_.log_client(log::Level::kInfo, peer_, "client " + peer_.name + " connected");
-  auto self = shared_from_this();
-  write(asio::buffer(hello_reply_), [self] { self->write_next(); });
   read_header();
 }
 

@@ -44,6 +44,10 @@ class NativeSession final : public Session, public std::enable_shared_from_this<
   static constexpr std::size_t kMaxQueuedPongs = 4;
 
   void on_hello();
+  // The client's Auth message arrived in auth_in_.
+  void on_auth();
+  // Counts the client as a watcher and starts reading its pings; frames follow the hello.
+  void start_streaming();
   void read_header();
   void read_payload();
   void on_message();
@@ -73,6 +77,10 @@ class NativeSession final : public Session, public std::enable_shared_from_this<
   std::array<std::uint8_t, proto::kMessageHeaderSize> header_in_{};
   std::array<std::uint8_t, proto::kMaxControlPayload> payload_in_{};
   proto::MessageHeader current_{};
+  proto::Nonce nonce_{};
+  std::array<std::uint8_t, proto::kMessageHeaderSize + proto::kAuthPayloadSize> auth_in_{};
+  std::array<std::uint8_t, proto::kMessageHeaderSize + proto::kAuthResultPayloadSize> auth_out_{};
+  Role role_ = Role::kNone;  // set once a token was proved (or for every client when open)
 
   FrameSlot slot_;
   EncodedFramePtr writing_frame_;  // kept alive while its write is under way

@@ -300,6 +300,7 @@ Figures Server::figures() {
   s.refused = stats_.rejected;
   s.frames_sent = stats_.frames_sent;
   s.frames_skipped = stats_.frames_skipped;
+  s.auth_failures = stats_.auth_failures;
   s.connections = sessions_.size();
   s.handshakes = handshakes_.size();
   s.limits = LimitFigures{limits_.max_clients, limits_.max_handshakes, limits_.max_per_address,
@@ -339,6 +340,24 @@ std::uint64_t Server::request_frame(std::function<void(const EncodedFramePtr&)> 
 
 void Server::cancel_frame_request(std::uint64_t id) {
   hub_.cancel_next(id);
+}
+
+void Server::auth_failed(const Peer& peer) {
+  ++stats_.auth_failures;
+  constexpr std::uint64_t kLogIntervalUs = 60'000'000;
+  constexpr std::size_t kMaxRemembered = 1024;
+  // The address (an IPv6 /64) without the port: a client retrying from new ports is one client.
+  const std::string& address = peer.key;
+  const std::uint64_t now = monotonic_us();
+  auto it = auth_logged_us_.find(address);
+  if (it != auth_logged_us_.end() && now - it->second < kLogIntervalUs) return;
+  if (it == auth_logged_us_.end() && auth_logged_us_.size() >= kMaxRemembered)
+    auth_logged_us_.clear();  // an address storm forgets, rather than grows without bound
+  auth_logged_us_[address] = now;
+  log::warn("client " + peer.name + " presented credentials that match none (" +
+            std::to_string(stats_.auth_failures) +
+            " failed attempts so far; logged once a "
+            "minute per address)");
 }
 
 void Server::frame_sent(std::uint64_t write_us) {

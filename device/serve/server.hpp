@@ -31,6 +31,7 @@ struct ServerStats {
   std::uint64_t rejected = 0;
   std::uint64_t frames_sent = 0;  // over all clients
   std::uint64_t frames_skipped = 0;
+  std::uint64_t auth_failures = 0;  // credentials presented that matched nothing
   std::size_t clients = 0;     // open connections of any kind
   std::size_t handshakes = 0;  // of those, waiting for their client to say what it wants
   // Parts of `rejected`, one per defence: the oldest handshake closed for a newcomer
@@ -72,6 +73,8 @@ class Server final : private SessionHost {
 
   ServerStats stats() const;
   const ServerLimits& limits() const override { return limits_; }
+  // Before start(): who may watch and steer. Without it the camera is open to every client.
+  void set_access(Access access) { access_ = std::move(access); }
   // The pipeline's part of the figures; `source` must stay valid while the event loop runs.
   // Without one, the figures leave the pipeline out.
   void set_pipeline_figures(const PipelineFiguresSource* source) { pipeline_ = source; }
@@ -115,6 +118,8 @@ class Server final : private SessionHost {
   bool frames_flowing() override;
   std::uint64_t request_frame(std::function<void(const EncodedFramePtr&)> done) override;
   void cancel_frame_request(std::uint64_t id) override;
+  Access& access() override { return access_; }
+  void auth_failed(const Peer& peer) override;
   void frame_sent(std::uint64_t write_us) override;
   void frame_skipped() override;
   void hand_over(const Session& from, std::shared_ptr<Session> to) override;
@@ -127,6 +132,9 @@ class Server final : private SessionHost {
   asio::io_context& io_;
   Hub& hub_;
   const ServerLimits limits_;
+  Access access_;
+  // When each address last had a failed attempt logged: one line per address per minute.
+  std::unordered_map<std::string, std::uint64_t> auth_logged_us_;
   asio::ip::tcp::acceptor acceptor_;
   std::unordered_map<const Session*, Entry> sessions_;
   struct Handshake {

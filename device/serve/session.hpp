@@ -16,6 +16,7 @@
 #include "device/encode/encoded_frame.hpp"
 #include "device/figures.hpp"
 #include "shared/log.hpp"
+#include "device/serve/access.hpp"
 
 namespace camstream {
 
@@ -90,6 +91,11 @@ class SessionHost {
   // to cancel_frame_request() when the caller stops waiting first.
   virtual std::uint64_t request_frame(std::function<void(const EncodedFramePtr&)> done) = 0;
   virtual void cancel_frame_request(std::uint64_t id) = 0;
+
+  // Who may do what; the sessions ask it for each request or handshake.
+  virtual Access& access() = 0;
+  // A client presented credentials that matched nothing: counted, and logged now and then.
+  virtual void auth_failed(const Peer& peer) = 0;
 
   // One snapshot of every figure, for /status, /metrics and the page.
   virtual Figures figures() = 0;

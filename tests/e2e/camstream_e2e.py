@@ -23,7 +23,7 @@ DAEMON = None
 VIEWER = None
 
 MAGIC = b"CAMS"
-VERSION = 1
+VERSION = 2
 MSG_FRAME, MSG_PING, MSG_PONG = 1, 2, 3
 
 
@@ -62,14 +62,17 @@ def main():
 
 
 class Daemon:
-    """camstreamd on 127.0.0.1 with a free port."""
+    """camstreamd on a free port of `listen`'s address (127.0.0.1 unless told another, such as
+    0.0.0.0); clients reach it on 127.0.0.1."""
 
-    def __init__(self, *args, size="640x480", fps="30", env=None):
-        self.args = [DAEMON, "--listen", "127.0.0.1:0", "--size", size, "--fps", fps, *args]
+    def __init__(self, *args, size="640x480", fps="30", env=None, listen="127.0.0.1", port=0):
+        """`port` 0 takes a free one; another, e.g. a killed daemon's, comes back on it."""
+        self.args = [DAEMON, "--listen", "%s:%d" % (listen, port), "--size", size, "--fps", fps,
+                     *args]
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      env=env)
         line = read_line(self.proc.stdout, timeout=10)
-        m = re.match(rb"listening on 127\.0\.0\.1:(\d+)$", line.strip())
+        m = re.match(rb"listening on " + re.escape(listen.encode()) + rb":(\d+)$", line.strip())
         if not m:
             self.kill()
             raise AssertionError("camstreamd did not print its port; got %r, stderr %r"
@@ -120,6 +123,28 @@ def read_line(stream, timeout):
             break
         buf += c
     return buf
+
+
+def free_port():
+    """A loopback port nothing listens on (at the moment of asking)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def small_tmpfs(test, size="1M"):
+    """A tmpfs of `size` mounted for `test` (a disk that fills up), unmounted at its end; skips
+    the test where mounting is not allowed (not root, a container without the capability)."""
+    folder = tempfile.mkdtemp(prefix="camstream-tmpfs-")
+    test.addCleanup(shutil.rmtree, folder, True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", folder],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        test.skipTest("cannot mount a %s tmpfs here (%s)" % (size, mounted.stderr.strip()))
+    test.addCleanup(subprocess.run, ["umount", "-l", folder])
+    return folder
 
 
 def start_viewer(address, *args):
@@ -225,10 +250,14 @@ class RawClient:
         self.sock.close()
 
 
-def http_get(port, path, timeout=10):
-    """GET `path` with Connection: close; returns (status, fields with lower-case names, body)."""
+def http_get(port, path, timeout=10, headers=()):
+    """GET `path` with Connection: close and any `headers` ("Name: value" strings); returns
+    (status, fields with lower-case names, body). A field sent twice keeps its values joined
+    by a newline."""
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-    s.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    extra = "".join(h + "\r\n" for h in headers).encode()
+    s.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n" + extra +
+              b"\r\n")
     reply = b""
     try:
         while True:
@@ -243,7 +272,8 @@ def http_get(port, path, timeout=10):
     fields = {}
     for line in lines[1:]:
         name, _, value = line.partition(":")
-        fields[name.strip().lower()] = value.strip()
+        key = name.strip().lower()
+        fields[key] = fields[key] + "\n" + value.strip() if key in fields else value.strip()
     status = int(lines[0].split(" ")[1]) if lines[0].startswith("HTTP/1.") else None
     return status, fields, body
 

@@ -93,7 +93,7 @@ class DaemonErrors(unittest.TestCase):
         with e2e.Daemon() as d:
             c = e2e.RawClient(d.port)
             magic, version, status, _ = c.handshake(version=99)
-            self.assertEqual((magic, version, status), (b"CAMS", 1, 1))
+            self.assertEqual((magic, version, status), (b"CAMS", e2e.VERSION, 1))
             self.assertTrue(c.closed_by_peer())
             code, err = d.stop()
             self.assertIn("version 99", err)
@@ -120,7 +120,7 @@ class ViewerErrors(unittest.TestCase):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
         s.close()  # nothing listens there now
-        code, out, err = e2e.run_viewer("127.0.0.1:%d" % port, "--no-display")
+        code, out, err = e2e.run_viewer("127.0.0.1:%d" % port, "--no-display", "--no-reconnect")
         self.assertEqual(code, 1)
         self.assertIn("connection refused", err)
 
@@ -147,16 +147,17 @@ class ViewerErrors(unittest.TestCase):
         self.assertIn("same release", err)
 
     def test_peer_announcing_a_frame_over_the_bound(self):
-        hello = b"CAMS" + struct.pack(">HHQ", 1, 0, 0)
+        hello = b"CAMS" + struct.pack(">HHQ", e2e.VERSION, 0, 0)
         fake = FakeServer(hello + struct.pack(">BBHI", 1, 0, 0, 0x7FFFFFFF), close=False)
-        code, out, err = e2e.run_viewer("127.0.0.1:%d" % fake.port, "--no-display")
+        code, out, err = e2e.run_viewer("127.0.0.1:%d" % fake.port, "--no-display",
+                                        "--no-reconnect")
         fake.stop()
         self.assertEqual(code, 1)
         self.assertIn("bound", err)
 
     def test_stream_end_is_an_error(self):
         with e2e.Daemon() as d:
-            v = e2e.start_viewer(d.address, "--no-display", "--check-pattern")
+            v = e2e.start_viewer(d.address, "--no-display", "--check-pattern", "--no-reconnect")
             for _ in range(5):
                 self.assertTrue(e2e.read_line(v.stdout, timeout=10))
             d.stop()

@@ -26,14 +26,6 @@ def need(test, *tools):
             test.skipTest("%s is not installed; scripts/install-deps installs it" % t)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def request(port, data, timeout=10):
     """Sends `data` and returns everything the server sends until it closes."""
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
@@ -314,7 +306,7 @@ class Viewer(unittest.TestCase):
 
     def test_camview_reads_ffmpeg_mpjpeg_server(self):
         need(self, "ffmpeg")
-        port = free_port()
+        port = e2e.free_port()
         ff = subprocess.Popen(
             ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
              "testsrc=size=320x240:rate=25", "-t", "60", "-f", "mpjpeg", "-listen", "1",
@@ -336,7 +328,7 @@ class Viewer(unittest.TestCase):
 
     def test_camview_reads_ustreamer_placeholder(self):
         need(self, "ustreamer")
-        port = free_port()
+        port = e2e.free_port()
         with tempfile.TemporaryDirectory() as tmp:
             # No camera here: ustreamer serves its "no signal" placeholder, about 1 fps.
             us = subprocess.Popen(
@@ -368,7 +360,8 @@ class Viewer(unittest.TestCase):
         code, out, err = e2e.run_viewer("https://127.0.0.1:1/", "--no-display")
         self.assertEqual(code, 2)
         self.assertIn("https is not supported", err)
-        code, out, err = e2e.run_viewer("http://127.0.0.1:%d/stream" % free_port(), "--no-display")
+        code, out, err = e2e.run_viewer("http://127.0.0.1:%d/stream" % e2e.free_port(), "--no-display",
+                                        "--no-reconnect")
         self.assertEqual(code, 1)
         self.assertIn("connection refused", err)
 

@@ -9,6 +9,7 @@ from it; systemd's notify protocol is checked against a socket standing in for s
 import argparse
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -77,6 +78,9 @@ class Contents(unittest.TestCase):
             postinst = f.read()
         self.assertIn("adduser --system", postinst)
         self.assertIn("camstream video", postinst)
+        # A token only root and the service read, made once (the deploy test runs it).
+        self.assertIn("/etc/camstream/token", postinst)
+        self.assertIn("chmod 0640 /etc/camstream/token", postinst)
 
     def test_systemd_accepts_the_unit(self):
         analyze = shutil.which("systemd-analyze")
@@ -97,13 +101,56 @@ class Contents(unittest.TestCase):
         self.assertEqual((p.returncode, p.stdout + p.stderr), (0, ""))
 
 
+def packaged_config():
+    """The package's config with its token file, which postinst makes at /etc/camstream/token
+    (the deploy test runs the real postinst), made here instead: the daemon as installed,
+    short of root. Returns (folder, config path, token)."""
+    folder = tempfile.mkdtemp(prefix="camstream-package-")
+    token = secrets.token_urlsafe(32)
+    token_path = os.path.join(folder, "token")
+    with open(token_path, "w") as f:
+        f.write(token + "\n")
+    with open(os.path.join(ROOT, "etc/camstream/camstreamd.conf")) as f:
+        conf = f.read()
+    # The shipped config names the token file: the camera is private from the first start.
+    self_check = "\nauth-token-file = /etc/camstream/token\n"
+    if self_check not in conf:
+        raise AssertionError("the packaged config does not name /etc/camstream/token")
+    path = os.path.join(folder, "camstreamd.conf")
+    with open(path, "w") as f:
+        f.write(conf.replace("/etc/camstream/token", token_path))
+    return folder, path, token
+
+
 class PackagedDaemon(unittest.TestCase):
+    def test_the_packaged_daemon_asks_for_its_token(self):
+        folder, conf, token = packaged_config()
+        self.addCleanup(shutil.rmtree, folder, True)
+        # Listening beyond loopback, as the service does, with the package's token.
+        with e2e.Daemon("--config", conf, "--source", "testpattern", size="640x480", fps="15",
+                        listen="0.0.0.0") as d:
+            code, _, _ = e2e.http_get(d.port, "/snapshot")
+            self.assertEqual(code, 401)
+            code, _, body = e2e.http_get(d.port, "/snapshot?token=" + token)
+            self.assertEqual(code, 200)
+            self.assertEqual(body[:2], b"\xff\xd8")
+            code, out, err = e2e.run_viewer(d.address, "--no-display", "--frames", "3")
+            self.assertEqual(code, 1, "camview without the token got frames")
+            self.assertIn("needs a token", err)
+            code, out, err = e2e.run_viewer(d.address, "--no-display", "--check-pattern",
+                                            "--frames", "20", "--token", token, timeout=120)
+            self.assertEqual(code, 0, err)
+            e2e.assert_increasing_pattern(self, e2e.pattern_frames(out), at_least=20)
+            code, err = d.stop(signal.SIGTERM, timeout=30)
+            self.assertEqual(code, 0, err)
+
     def test_native_client_gets_frames_from_the_packaged_daemon(self):
-        conf = os.path.join(ROOT, "etc/camstream/camstreamd.conf")
+        folder, conf, token = packaged_config()
+        self.addCleanup(shutil.rmtree, folder, True)
         with e2e.Daemon("--config", conf, "--source", "testpattern", size="640x480",
                         fps="15") as d:
             code, out, err = e2e.run_viewer(d.address, "--no-display", "--check-pattern",
-                                            "--frames", "20", timeout=120)
+                                            "--frames", "20", "--token", token, timeout=120)
             self.assertEqual(code, 0, err)
             e2e.assert_increasing_pattern(self, e2e.pattern_frames(out), at_least=20)
             code, err = d.stop(signal.SIGTERM, timeout=30)

@@ -61,7 +61,7 @@ class Stream(unittest.TestCase):
         with e2e.Daemon(size="800x600", fps="30") as d:
             c = e2e.RawClient(d.port)
             magic, version, status, server_us = c.handshake()
-            self.assertEqual((magic, version, status), (b"CAMS", 1, 0))
+            self.assertEqual((magic, version, status), (b"CAMS", e2e.VERSION, 0))
             frames = [c.read_frame() for _ in range(5)]
             for f in frames:
                 self.assertEqual((f["width"], f["height"], f["subsampling"]), (800, 600, 2))

@@ -34,6 +34,11 @@ def attacker_address(i):
     return "127.%d.%d.%d" % (1 + i // 65536, (i // 256) % 256, i % 256)
 
 
+# Beyond loopback camstreamd serves only clients with credentials (docs/security.md): a daemon
+# listening on another address gets this token, and every Viewer presents it.
+TOKEN = "fault-tests-token-0123456789"
+
+
 class Daemon:
     """camstreamd with its log in a file, its figures read from /proc.
 
@@ -46,6 +51,8 @@ class Daemon:
         self.log = tempfile.NamedTemporaryFile(prefix="camstreamd-fault-", suffix=".log")
         cmd = [e2e.DAEMON, "--config", "", "--listen", listen, "--size", size, "--fps", fps,
                *args]
+        if not listen.startswith("127."):
+            cmd += ["--auth-token", TOKEN]
         if netns:
             cmd = ["ip", "netns", "exec", netns] + cmd
 
@@ -160,7 +167,8 @@ class Viewer:
         cmd = [e2e.VIEWER, address, "--no-display", "--check-pattern", *args]
         if netns:
             cmd = ["ip", "netns", "exec", netns] + cmd
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     env=dict(os.environ, CAMSTREAM_TOKEN=TOKEN))
         self.started = time.monotonic()
         self.frames = []  # (arrival, seq)
         self.lines = []  # (arrival, fps, frames lost, received latency p50 ms or None)

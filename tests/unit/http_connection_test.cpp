@@ -52,7 +52,8 @@ struct HttpStream {
   HttpViewerConnection conn;
 
   explicit HttpStream(ConnectionLimits limits = quick_limits())
-      : conn(HttpUrl{HostPort{"127.0.0.1", peer.port()}, "/stream"}, box, notified.fn(), limits) {
+      : conn(HttpUrl{HostPort{"127.0.0.1", peer.port()}, "/stream", ""}, box, notified.fn(),
+             limits) {
     conn.start();
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(peer.port()) + "/stream"; }
@@ -223,6 +224,34 @@ TEST(HttpViewerConnection, BadServersEndTheStreamWithAReason) {
     EXPECT_TRUE(eventually([&] { return s.notified.count.load() >= 1; }));
     // The connection is closed on our side too.
     EXPECT_TRUE(eventually([&] { return s.peer.client_gone(); }));
+    s.conn.stop();
+  }
+}
+
+// Which ends a reconnecting camview gives up on: a server that answered without a stream
+// answers the same next time; a 5xx or a stream cut off may mend.
+TEST(HttpViewerConnection, AnAnswerWithoutAStreamIsFinal) {
+  struct Case {
+    std::string answer;
+    bool for_good;
+    std::string says;
+  };
+  const Case cases[] = {
+      {"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n", true, "refused the credentials"},
+      {"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n", true, "--token"},
+      {"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", true, "404 Not Found"},
+      {"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>", true, "not an MJPEG stream"},
+      {"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n", false, "503"},
+      {kHead + numbered_part(jpeg(1), 1), false, "closed the connection"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.answer.substr(0, 30));
+    HttpStream s;
+    s.peer.send(c.answer);
+    s.peer.hang_up();
+    ASSERT_TRUE(wait_closed(s.box));
+    EXPECT_EQ(s.box.closed_for_good(), c.for_good) << s.box.reason();
+    EXPECT_NE(s.box.reason().find(c.says), std::string::npos) << s.box.reason();
     s.conn.stop();
   }
 }

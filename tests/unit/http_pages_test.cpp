@@ -55,7 +55,7 @@ TEST(StatusJson, CarriesEveryFigureWithTextEscaped) {
       {R"("width":1280)", R"("height":720)", R"("target_fps":30.000)", R"("quality":80)",
        R"("uptime_s":61.250)", R"("fps":{"captured":30.012,"sent":60.500})",
        R"("frames":{"captured":1830,"dropped":3,"over_rate":7,"encoded":1827,"encode_failed":1,"late":2,"sent":3641,"skipped":4})",
-       R"("connections":3,"accepted":9,"refused":1,"handshakes":1)",
+       R"("connections":3,"accepted":9,"refused":1,"auth_failures":0,"handshakes":1)",
        R"("limits":{"max_clients":256,"max_handshakes":64,"max_per_address":32,"handshake_timeout_s":5.000,"write_timeout_s":30.000})",
        R"("defences":{"handshakes_dropped":11,"over_address_limit":12,"over_client_limit":13,"shed":14,"accept_failures":15,"stalled":16,"log_lines_held_back":17})",
        R"({"peer":"192.168.1.20:50412","kind":"http","connected_s":40.100,"fps":30.005,"sent":1203,"skipped":3})",

@@ -122,6 +122,8 @@ TEST(MjpegReader, ErrorsSaySomethingUseful) {
       {mp + "--b\r\nContent-Length: 99999999999\r\n", "16 MiB"},
       {mp + "--b\r\nContent-Length: abc\r\n", "not a number"},
       {mp + "--b\r\nX: " + std::string(kMaxPartHeaderLine + 1, 'x'), "4 KiB"},
+      // The same line arriving whole, newline and all, in one read.
+      {mp + "--b\r\nX: " + std::string(kMaxPartHeaderLine + 1, 'x') + "\r\n\r\n", "4 KiB"},
       {mp + std::string(kMaxJunkBytes + 10, 'j'), "not an MJPEG stream"},
       {"HTTP/1.1 200 OK\r\n" + std::string(kMaxResponseHead + 1, 'h'), "16 KiB"},
   };

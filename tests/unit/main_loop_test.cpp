@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -32,15 +33,20 @@ std::string part(std::uint64_t seq) {
 // A scripted HTTP server and a Viewer for its stream, not started.
 struct Rig {
   ScriptedPeer peer{ScriptedPeer::http_request()};
-  FrameMailbox box;
+  Doorbell doorbell;
   std::unique_ptr<Viewer> viewer;
 
-  explicit Rig(std::uint64_t frames = 0) {
+  explicit Rig(std::uint64_t frames = 0, bool reconnect = true) {
     ViewerOptions opt;
-    opt.url = HttpUrl{HostPort{"127.0.0.1", peer.port()}, "/"};
+    opt.url = HttpUrl{HostPort{"127.0.0.1", peer.port()}, "/", ""};
     opt.target = opt.url->server;
     opt.frames = frames;
-    viewer = std::make_unique<Viewer>(opt, make_connection(opt.target, opt.url, box, [] {}), box);
+    opt.reconnect.enabled = reconnect;
+    viewer = std::make_unique<Viewer>(
+        opt, link_maker(opt.target, opt.url, opt.token, doorbell.notifier()));
+  }
+  int run(const std::atomic<bool>& interrupted) {
+    return run_headless({viewer.get()}, doorbell, interrupted);
   }
 };
 
@@ -50,19 +56,19 @@ TEST(MainLoop, HeadlessEndsWellAfterFramesN) {
   Rig r(/*frames=*/1);
   r.peer.send(kHead + part(1));  // and the stream goes on
   const std::atomic<bool> interrupted{false};
-  EXPECT_EQ(run_headless(*r.viewer, interrupted), kExitOk);
+  EXPECT_EQ(r.run(interrupted), kExitOk);
   EXPECT_EQ(r.viewer->decoded(), 1u);
   EXPECT_TRUE(eventually([&] { return r.peer.client_gone(); })) << "the loop left it running";
 }
 
-TEST(MainLoop, HeadlessStreamEndIsExitOneAfterItsLastFrame) {
-  Rig r;
+TEST(MainLoop, HeadlessStreamEndIsExitOneAfterItsLastFrameWithoutReconnecting) {
+  Rig r(/*frames=*/0, /*reconnect=*/false);
   r.peer.send(kHead + part(1));
   r.peer.hang_up();
   const std::atomic<bool> interrupted{false};
-  EXPECT_EQ(run_headless(*r.viewer, interrupted), kExitStream);
+  EXPECT_EQ(r.run(interrupted), kExitStream);
   EXPECT_EQ(r.viewer->decoded(), 1u) << "the frame before the end was not decoded";
-  EXPECT_TRUE(r.box.closed_with_error());
+  EXPECT_TRUE(r.viewer->feed().failed());
 }
 
 TEST(MainLoop, HeadlessSignalIsExitZeroWhileStreaming) {
@@ -74,10 +80,39 @@ TEST(MainLoop, HeadlessSignalIsExitZeroWhileStreaming) {
     EXPECT_TRUE(eventually([&] { return !r.peer.received().empty(); }));
     interrupted = true;
   });
-  EXPECT_EQ(run_headless(*r.viewer, interrupted), kExitOk);
+  EXPECT_EQ(r.run(interrupted), kExitOk);
   signal.join();
-  EXPECT_FALSE(r.box.closed()) << r.box.reason();
+  EXPECT_FALSE(r.viewer->feed().failed()) << r.viewer->feed().reason();
   EXPECT_TRUE(eventually([&] { return r.peer.client_gone(); }));
+}
+
+// Several cameras: each must reach --frames N, and one that ends for good decides the code.
+TEST(MainLoop, HeadlessWaitsForEveryCamera) {
+  Rig a(/*frames=*/1), b(/*frames=*/1);
+  // b's links ring a's doorbell too: one doorbell wakes the loop for all.
+  ViewerOptions opt;
+  opt.url = HttpUrl{HostPort{"127.0.0.1", b.peer.port()}, "/", ""};
+  opt.target = opt.url->server;
+  opt.frames = 1;
+  Viewer second(opt, link_maker(opt.target, opt.url, opt.token, a.doorbell.notifier()));
+  a.peer.send(kHead + part(1));
+  b.peer.send(kHead + part(7));
+  const std::atomic<bool> interrupted{false};
+  EXPECT_EQ(run_headless({a.viewer.get(), &second}, a.doorbell, interrupted), kExitOk);
+  EXPECT_EQ(a.viewer->decoded(), 1u);
+  EXPECT_EQ(second.decoded(), 1u);
+}
+
+TEST(MainLoop, AFailedCameraFailsTheRunUnlessThePatternCheckDid) {
+  Rig ok, failed(/*frames=*/0, /*reconnect=*/false);
+  failed.peer.hang_up();
+  failed.viewer->start();
+  ASSERT_TRUE(eventually([&] {
+    failed.viewer->take();
+    return failed.viewer->feed().state() == FeedState::kEnded;
+  }));
+  EXPECT_EQ(exit_code({ok.viewer.get(), failed.viewer.get()}, false, false), kExitStream);
+  EXPECT_EQ(exit_code({ok.viewer.get()}, false, false), kExitOk);
 }
 
 }  // namespace

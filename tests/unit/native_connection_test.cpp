@@ -195,8 +195,8 @@ std::vector<BadPeerCase> bad_peer_cases() {
   return {
       {"not camstream", std::vector<std::uint8_t>(http.begin(), http.end()),
        "does not speak the camstream protocol"},
-      {"other version", bytes_of(proto::encode(proto::ServerHello{2, proto::HelloStatus::kOk, 0})),
-       "version 2"},
+      {"other version", bytes_of(proto::encode(proto::ServerHello{3, proto::HelloStatus::kOk, 0})),
+       "version 3"},
       {"version mismatch",
        bytes_of(proto::encode(
            proto::ServerHello{proto::kVersion, proto::HelloStatus::kVersionMismatch, 0})),

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include "shared/crypto.hpp"
+
 namespace camstream::proto {
 namespace {
 
@@ -93,7 +95,9 @@ TEST(ProtocolRoundTrip, MessageHeaderEveryType) {
     std::uint32_t length;
   } cases[] = {{MessageType::kFrame, kFrameHeaderSize + 12345},
                {MessageType::kPing, kPingPayloadSize},
-               {MessageType::kPong, kPongPayloadSize}};
+               {MessageType::kPong, kPongPayloadSize},
+               {MessageType::kAuth, kAuthPayloadSize},
+               {MessageType::kAuthResult, kAuthResultPayloadSize}};
   for (const auto& c : cases) {
     const auto bytes = encode(MessageHeader{c.type, c.length});
     ASSERT_EQ(bytes.size(), kMessageHeaderSize);
@@ -199,7 +203,8 @@ TEST(ProtocolReject, BadMagic) {
 }
 
 TEST(ProtocolReject, UnknownVersionReportsIt) {
-  for (const std::uint16_t version : {std::uint16_t{0}, std::uint16_t{2}, std::uint16_t{0xFFFF}}) {
+  for (const std::uint16_t version :
+       {std::uint16_t{0}, std::uint16_t{1}, std::uint16_t{3}, std::uint16_t{0xFFFF}}) {
     ClientHello c;
     EXPECT_EQ(decode(encode(ClientHello{version, 0}), c), Error::kUnsupportedVersion);
     EXPECT_EQ(c.version, version);
@@ -214,7 +219,7 @@ TEST(ProtocolReject, HelloReservedAndStatusFields) {
   ClientHello c;
   EXPECT_EQ(decode(encode(ClientHello{kVersion, 1}), c), Error::kBadField);
   auto server = encode(ServerHello{});
-  server[7] = 2;  // status beyond kVersionMismatch
+  server[7] = 3;  // status beyond kAuthRequired
   ServerHello s;
   EXPECT_EQ(decode(server, s), Error::kBadField);
 }
@@ -274,7 +279,7 @@ TEST(ProtocolReject, TruncatedPingAndPongPayloads) {
 
 TEST(ProtocolReject, UnknownType) {
   for (int type = 0; type < 256; ++type) {
-    if (type >= 1 && type <= 3) continue;
+    if (type >= 1 && type <= 5) continue;
     auto bytes = encode(MessageHeader{MessageType::kPing, kPingPayloadSize});
     bytes[0] = static_cast<std::uint8_t>(type);
     MessageHeader out;
@@ -303,6 +308,9 @@ TEST(ProtocolReject, BadLengthForType) {
       {MessageType::kPong, kPongPayloadSize + 1},
       {MessageType::kFrame, 0},
       {MessageType::kFrame, kFrameHeaderSize - 1},
+      {MessageType::kAuth, kAuthPayloadSize - 1},
+      {MessageType::kAuth, kAuthPayloadSize + 1},
+      {MessageType::kAuthResult, kAuthResultPayloadSize + 1},
   };
   for (const auto& c : cases) {
     MessageHeader out;
@@ -435,4 +443,63 @@ TEST(ProtocolDescribe, EveryErrorHasItsOwnSentence) {
 }
 
 }  // namespace
+// ---- version 2: the token check ------------------------------------------------------------
+
+TEST(ProtocolAuth, AuthRoundTripsItsProof) {
+  Auth in;
+  for (std::size_t i = 0; i < in.proof.size(); ++i)
+    in.proof[i] = static_cast<std::uint8_t>(i * 7 + 1);
+  const auto bytes = encode(in);
+  MessageHeader header;
+  ASSERT_EQ(decode(std::span(bytes).first(kMessageHeaderSize), header, kMaxControlPayload),
+            Error::kNone);
+  EXPECT_EQ(header.type, MessageType::kAuth);
+  EXPECT_EQ(header.length, kAuthPayloadSize);
+  Auth out;
+  ASSERT_EQ(decode_auth_payload(std::span(bytes).subspan(kMessageHeaderSize), out), Error::kNone);
+  EXPECT_EQ(out.proof, in.proof);
+  EXPECT_EQ(decode_auth_payload(std::span(bytes).subspan(kMessageHeaderSize + 1), out),
+            Error::kTruncated);
+}
+
+TEST(ProtocolAuth, AuthResultRoundTripsAndRejectsNonsense) {
+  for (const AuthResult in : {AuthResult{AuthOutcome::kAccepted, Role::kView},
+                              AuthResult{AuthOutcome::kAccepted, Role::kControl},
+                              AuthResult{AuthOutcome::kRefused, Role::kNone}}) {
+    const auto bytes = encode(in);
+    AuthResult out;
+    ASSERT_EQ(decode_auth_result_payload(std::span(bytes).subspan(kMessageHeaderSize), out),
+              Error::kNone);
+    EXPECT_EQ(out.outcome, in.outcome);
+    EXPECT_EQ(out.role, in.role);
+  }
+  AuthResult out;
+  // Accepted without a role, refused with one, an outcome or role that does not exist.
+  for (const std::array<std::uint8_t, 4> bad :
+       {std::array<std::uint8_t, 4>{0, 0, 0, 0}, {0, 1, 0, 2}, {0, 2, 0, 0}, {0, 0, 0, 3}}) {
+    EXPECT_EQ(decode_auth_result_payload(bad, out), Error::kBadField);
+  }
+}
+
+TEST(ProtocolAuth, TheProofDependsOnTokenAndNonceAndIsNotTheToken) {
+  Nonce a{}, b{};
+  b[31] = 1;
+  const auto p = auth_proof("a-token-of-some-length", a);
+  EXPECT_EQ(p, auth_proof("a-token-of-some-length", a)) << "deterministic";
+  EXPECT_NE(p, auth_proof("a-token-of-some-length", b)) << "a replay on another nonce fails";
+  EXPECT_NE(p, auth_proof("a-token-of-some-lengtH", a));
+  // HMAC-SHA256 (RFC 2104) keyed with the token over "camstream auth v2" and 32 zero bytes,
+  // as computed independently with: python3 -c 'import hmac,hashlib;
+  // print(hmac.new(b"key",b"camstream auth v2"+bytes(32),hashlib.sha256).hexdigest())'
+  EXPECT_EQ(crypto::hex(auth_proof("key", a)),
+            "c78fb591baf38e3ae8c9658f2ffb6c9d283204f2b562d84c8fdc8fdb602aace5");
+}
+
+TEST(ProtocolAuth, AServerHelloMayAskForAToken) {
+  ServerHello out;
+  ASSERT_EQ(decode(encode(ServerHello{kVersion, HelloStatus::kAuthRequired, 9}), out),
+            Error::kNone);
+  EXPECT_EQ(out.status, HelloStatus::kAuthRequired);
+}
+
 }  // namespace camstream::proto

@@ -1,10 +1,14 @@
 // viewer_test.cpp - a frame after the mailbox, the title, the exit code, the connection's life.
 #include "viewer/viewer.hpp"
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "shared/protocol.hpp"
 #include "tests/unit/helpers.hpp"
@@ -20,11 +24,10 @@ using testing::ScriptedPeer;
 
 // A Viewer whose connection is never started: consume() and the rest need no network.
 struct Rig {
-  FrameMailbox box;
   Viewer viewer;
 
   explicit Rig(const ViewerOptions& opt = {})
-      : viewer(opt, make_connection(opt.target, opt.url, box, [] {}), box) {}
+      : viewer(opt, link_maker(opt.target, opt.url, opt.token, [] {})) {}
 };
 
 TEST(Viewer, ShowsDecodedFramesAndStopsAfterFramesN) {
@@ -44,7 +47,7 @@ TEST(Viewer, SkipsAFrameThatDoesNotDecode) {
   Rig r;
   ReceivedFrame broken = received_frame(1);
   broken.payload.resize(broken.payload.size() / 2);
-  EXPECT_EQ(r.viewer.consume(broken), Viewer::Outcome::kSkip);
+  EXPECT_EQ(r.viewer.consume(std::move(broken)), Viewer::Outcome::kSkip);
   EXPECT_EQ(r.viewer.decoded(), 0u);
   EXPECT_EQ(r.viewer.consume(received_frame(2)), Viewer::Outcome::kShow);
   EXPECT_EQ(r.viewer.decoded(), 1u);
@@ -58,22 +61,31 @@ TEST(Viewer, PatternCheckCountsFramesWhosePixelsDisagree) {
   EXPECT_EQ(r.viewer.pattern_errors(), 0u);
   ReceivedFrame renumbered = received_frame(6);
   renumbered.header.seq = 9;  // the picture still says 6
-  EXPECT_EQ(r.viewer.consume(renumbered), Viewer::Outcome::kShow);
+  EXPECT_EQ(r.viewer.consume(std::move(renumbered)), Viewer::Outcome::kShow);
   EXPECT_EQ(r.viewer.pattern_errors(), 1u);
   // A failed check decides the exit code, however the stream ended.
   EXPECT_EQ(r.viewer.exit_code(/*enough=*/true, /*interrupted=*/false), kExitPattern);
   EXPECT_EQ(r.viewer.exit_code(/*enough=*/false, /*interrupted=*/true), kExitPattern);
 }
 
+// A stream that ended for good fails camview, unless it had enough frames or a signal came.
 TEST(Viewer, ExitCodeSaysHowTheStreamEnded) {
   {
     Rig r;
     EXPECT_EQ(r.viewer.exit_code(false, false), kExitOk);  // the window was closed
-    r.box.close("done", /*is_error=*/false);
-    EXPECT_EQ(r.viewer.exit_code(false, false), kExitOk);
   }
-  Rig r;
-  r.box.close("stream ended: cam closed the connection", /*is_error=*/true);
+  ScriptedPeer peer(ScriptedPeer::native_hello());
+  peer.hang_up();
+  ViewerOptions opt;
+  opt.target = HostPort{"127.0.0.1", peer.port()};
+  opt.reconnect.enabled = false;
+  Rig r(opt);
+  r.viewer.start();
+  ASSERT_TRUE(eventually([&] {
+    r.viewer.take();
+    return r.viewer.feed().state() == FeedState::kEnded;
+  }));
+  EXPECT_TRUE(r.viewer.feed().failed());
   EXPECT_EQ(r.viewer.exit_code(false, false), kExitStream);
   // Enough frames, or a signal, end camview well even when the stream broke meanwhile.
   EXPECT_EQ(r.viewer.exit_code(/*enough=*/true, false), kExitOk);
@@ -84,15 +96,15 @@ TEST(Viewer, TitleNamesTheStreamItsSizeAndRate) {
   ViewerOptions native;
   native.target = HostPort{"cam.local", 8080};
   Rig n(native);
-  EXPECT_EQ(n.viewer.connecting_title(), "camview - cam.local:8080 - connecting");
+  EXPECT_EQ(n.viewer.title(), "camview - cam.local:8080 - connecting");
   n.viewer.consume(received_frame(1, 640, 480));
-  EXPECT_EQ(n.viewer.title(), "camview - cam.local:8080 - 640x480 - 0.0 fps");
+  EXPECT_EQ(n.viewer.title(), "camview - cam.local:8080 - 640x480 - 0.0 fps - connecting");
 
   ViewerOptions http;
-  http.url = HttpUrl{HostPort{"cam", 80}, "/stream"};
+  http.url = HttpUrl{HostPort{"cam", 80}, "/stream", ""};
   http.target = http.url->server;
   Rig h(http);
-  EXPECT_EQ(h.viewer.connecting_title(), "camview - http://cam:80/stream - connecting");
+  EXPECT_EQ(h.viewer.title(), "camview - http://cam:80/stream - connecting");
 }
 
 // start() runs the connection's network thread, stop() ends the stream and joins it; both may
@@ -102,11 +114,10 @@ TEST(Viewer, StartAndStopRunTheConnection) {
     SCOPED_TRACE(explicit_stop ? "stop()" : "destructor");
     ScriptedPeer peer(ScriptedPeer::native_hello());
     peer.send(proto::encode(proto::ServerHello{}));
-    FrameMailbox box;
     {
       ViewerOptions opt;
       opt.target = HostPort{"127.0.0.1", peer.port()};
-      Viewer viewer(opt, make_connection(opt.target, opt.url, box, [] {}), box);
+      Viewer viewer(opt, link_maker(opt.target, opt.url, opt.token, [] {}));
       viewer.start();
       ASSERT_TRUE(eventually([&] { return peer.received().size() >= proto::kClientHelloSize; }))
           << "the connection never said hello";
@@ -116,8 +127,50 @@ TEST(Viewer, StartAndStopRunTheConnection) {
       }
     }
     EXPECT_TRUE(eventually([&] { return peer.client_gone(); }));
-    EXPECT_FALSE(box.closed_with_error()) << box.reason();
   }
+}
+
+// s writes the JPEG as it arrived, named after camera, time and seq, into --snapshot-dir.
+TEST(Viewer, SnapshotIsTheJpegAsItArrived) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("camview-viewer-" + std::to_string(::getpid()));
+  ViewerOptions opt;
+  opt.target = HostPort{"cam.local", 8080};
+  opt.snapshot_dir = dir.string();
+  Rig r(opt);
+  r.viewer.snapshot();
+  EXPECT_TRUE(r.viewer.notice().error) << "nothing on screen yet, nothing to save";
+  const ReceivedFrame frame = received_frame(12);
+  const std::string sent(frame.jpeg().begin(), frame.jpeg().end());
+  ASSERT_EQ(r.viewer.consume(frame), Viewer::Outcome::kShow);
+  r.viewer.snapshot();
+  ASSERT_FALSE(r.viewer.notice().error) << r.viewer.notice().text;
+  const std::string path = r.viewer.notice().text.substr(std::string("saved ").size());
+  EXPECT_NE(path.find("camview-cam.local_8080-"), std::string::npos) << path;
+  EXPECT_TRUE(path.ends_with("-seq12.jpg")) << path;
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), sent);
+  std::filesystem::remove_all(dir);
+}
+
+// --record FILE starts with the first frame; r stops it and says how many frames it kept.
+TEST(Viewer, RecordFlagRecordsFromTheFirstFrame) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("camview-viewer-rec-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  ViewerOptions opt;
+  opt.record = (dir / "x.mkv").string();
+  Rig r(opt);
+  EXPECT_FALSE(r.viewer.recording());
+  for (std::uint64_t seq = 1; seq <= 3; ++seq)
+    r.viewer.consume(received_frame(seq));
+  EXPECT_TRUE(r.viewer.recording());
+  r.viewer.toggle_recording();
+  EXPECT_FALSE(r.viewer.recording());
+  r.viewer.stop();  // the file is written on its own thread; stop() waits for it
+  EXPECT_EQ(r.viewer.notice().text, "recorded 3 frames into " + opt.record);
+  EXPECT_GT(std::filesystem::file_size(opt.record), 0u);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -8,10 +8,21 @@ namespace camstream {
 
 std::unique_ptr<StreamLink> make_connection(const HostPort& target,
                                             const std::optional<HttpUrl>& url,
-                                            FrameMailbox& mailbox, std::function<void()> notify,
-                                            ConnectionLimits limits) {
-  if (url) return std::make_unique<HttpViewerConnection>(*url, mailbox, std::move(notify), limits);
-  return std::make_unique<NativeViewerConnection>(target, mailbox, std::move(notify), limits);
+                                            const std::string& token, FrameMailbox& mailbox,
+                                            std::function<void()> notify, ConnectionLimits limits) {
+  if (url) {
+    return std::make_unique<HttpViewerConnection>(*url, mailbox, std::move(notify), limits, token);
+  }
+  return std::make_unique<NativeViewerConnection>(target, mailbox, std::move(notify), limits,
+                                                  token);
+}
+
+std::function<std::unique_ptr<StreamLink>(FrameMailbox&)> link_maker(
+    const HostPort& target, const std::optional<HttpUrl>& url, const std::string& token,
+    std::function<void()> notify, ConnectionLimits limits) {
+  return [=](FrameMailbox& mailbox) {
+    return make_connection(target, url, token, mailbox, notify, limits);
+  };
 }
 
 }  // namespace camstream

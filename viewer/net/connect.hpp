@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "shared/address.hpp"
 #include "viewer/net/frame_mailbox.hpp"
@@ -13,10 +14,19 @@
 namespace camstream {
 
 // An HttpViewerConnection when `url` is given, else a NativeViewerConnection to `target`;
-// not started yet. `mailbox` and whatever `notify` calls must outlive it.
+// the one place a TLS connection would be chosen too (a StreamLink of its own, whose refused
+// certificate ends with fail_for_good).
+// not started yet. `token` (may be empty) is proved in the native handshake, or sent as a
+// Bearer token over HTTP. `mailbox` and whatever `notify` calls must outlive it.
 std::unique_ptr<StreamLink> make_connection(const HostPort& target,
                                             const std::optional<HttpUrl>& url,
-                                            FrameMailbox& mailbox, std::function<void()> notify,
+                                            const std::string& token, FrameMailbox& mailbox,
+                                            std::function<void()> notify,
                                             ConnectionLimits limits = {});
+
+// The same, as a Feed makes one per attempt: each into the mailbox it is given.
+std::function<std::unique_ptr<StreamLink>(FrameMailbox&)> link_maker(
+    const HostPort& target, const std::optional<HttpUrl>& url, const std::string& token,
+    std::function<void()> notify, ConnectionLimits limits = {});
 
 }  // namespace camstream

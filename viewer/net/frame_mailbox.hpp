@@ -13,7 +13,8 @@
 namespace camstream {
 
 // One pending frame at most. put() replaces a frame nobody took yet and counts it skipped, so
-// the display never falls behind the network. close() ends the stream with a reason.
+// the display never falls behind the network. close() ends the stream with a reason; reopen()
+// readies it for the next connection of the same camera (the skipped count carries on).
 class FrameMailbox {
  public:
   // Returns true when an untaken frame was replaced.
@@ -38,13 +39,25 @@ class FrameMailbox {
     return take_locked();
   }
 
-  void close(std::string reason, bool is_error) {
+  // `permanent`: trying again cannot help (a refused token, another protocol version), so a
+  // reconnecting viewer gives up instead.
+  void close(std::string reason, bool is_error, bool permanent = false) {
     std::lock_guard lock(mutex_);
     if (closed_) return;
     closed_ = true;
     error_ = is_error;
+    permanent_ = permanent;
     reason_ = std::move(reason);
     ready_.notify_all();
+  }
+
+  // Only once the connection that closed it has stopped: nothing may put() meanwhile.
+  void reopen() {
+    std::lock_guard lock(mutex_);
+    closed_ = false;
+    error_ = false;
+    permanent_ = false;
+    reason_.clear();
   }
 
   bool closed() const {
@@ -54,6 +67,10 @@ class FrameMailbox {
   bool closed_with_error() const {
     std::lock_guard lock(mutex_);
     return closed_ && error_;
+  }
+  bool closed_for_good() const {
+    std::lock_guard lock(mutex_);
+    return closed_ && permanent_;
   }
   std::string reason() const {
     std::lock_guard lock(mutex_);
@@ -76,6 +93,7 @@ class FrameMailbox {
   std::optional<ReceivedFrame> slot_;
   bool closed_ = false;
   bool error_ = false;
+  bool permanent_ = false;
   std::string reason_;
   std::uint64_t skipped_ = 0;
 };

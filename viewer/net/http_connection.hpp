@@ -19,16 +19,21 @@ namespace camstream {
 // so clock_offset() stays false and latency is not measured.
 class HttpViewerConnection final : public StreamLink {
  public:
+  // `token` goes out as "Authorization: Bearer"; without one, a user name and password in
+  // the URL go out as HTTP Basic.
   HttpViewerConnection(HttpUrl url, FrameMailbox& mailbox, std::function<void()> notify,
-                       ConnectionLimits limits = {});
+                       ConnectionLimits limits = {}, std::string token = {});
   ~HttpViewerConnection() override;
 
  private:
   void on_connected() override;
   void read();
   void on_part(MjpegPart&& part);
+  // Ends the stream with the reader's error; for good when the server answered with no stream.
+  void failed();
 
   HttpUrl url_;
+  const std::string token_;
   std::string request_;
   std::array<std::uint8_t, 65536> in_{};
   MjpegResponseReader reader_;

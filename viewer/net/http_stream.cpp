@@ -66,14 +66,14 @@ bool MjpegResponseReader::feed(std::span<const std::uint8_t> bytes) {
         return fail("the server's response head is larger than 16 KiB");
       }
     }
+    // Checked whether or not the head is complete, so that the verdict on the same bytes does
+    // not depend on how they were cut into reads.
+    if (head_.size() >= 5 && head_.compare(0, 5, "HTTP/") != 0) {
+      return fail("the server does not answer in HTTP; is this the right port?");
+    }
     const bool complete =
         (head_.size() >= 4 && head_.ends_with("\r\n\r\n")) || head_.ends_with("\n\n");
-    if (!complete) {
-      if (head_.size() >= 5 && head_.compare(0, 5, "HTTP/") != 0) {
-        return fail("the server does not answer in HTTP; is this the right port?");
-      }
-      return true;
-    }
+    if (!complete) return true;
     if (!parse_head(head_)) return false;
     stage_ = Stage::kBody;
     data += used;
@@ -310,6 +310,10 @@ bool MjpegResponseReader::multipart() {
       }
       break;
     }
+    // The bound holds for a whole line too: one that arrived with its newline in a single
+    // read was never seen above without it.
+    if (part_ == Part::kHeaders && nl > kMaxPartHeaderLine)
+      return fail("the server sent a part header line over 4 KiB");
     const std::string_view line = trim(avail.substr(0, nl));
     pos_ += nl + 1;
 

@@ -39,10 +39,21 @@ std::optional<HttpUrl> parse_http_url(std::string_view text, std::string& error)
   const std::size_t fragment = rest.find('#');
   if (fragment != std::string_view::npos) rest = rest.substr(0, fragment);
   const std::size_t path_start = rest.find_first_of("/?");
-  const std::string_view authority = rest.substr(0, path_start);
-  if (authority.find('@') != std::string_view::npos) {
-    error = "user names and passwords in the URL are not supported";
-    return std::nullopt;
+  std::string_view authority = rest.substr(0, path_start);
+  std::string basic;
+  if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    const std::string_view userinfo = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+    if (userinfo.find(':') == std::string_view::npos) {
+      error = "a user name in the URL needs its password: http://USER:PASSWORD@HOST/...";
+      return std::nullopt;
+    }
+    const auto decoded = text::percent_decode(userinfo);
+    if (!decoded) {
+      error = "the user name or password in the URL has a bad percent-encoding";
+      return std::nullopt;
+    }
+    basic = *decoded;
   }
   if (authority.empty()) {
     error = "the URL names no host";
@@ -60,6 +71,7 @@ std::optional<HttpUrl> parse_http_url(std::string_view text, std::string& error)
   }
   HttpUrl url;
   url.server = *server;
+  url.basic = std::move(basic);
   url.target = path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
   if (url.target.front() == '?') url.target.insert(url.target.begin(), '/');
   return url;

@@ -7,10 +7,11 @@ namespace camstream {
 
 NativeViewerConnection::NativeViewerConnection(HostPort target, FrameMailbox& mailbox,
                                                std::function<void()> notify,
-                                               ConnectionLimits limits)
+                                               ConnectionLimits limits, std::string token)
     : StreamLink(target, to_string(target), "camstreamd", mailbox, std::move(notify), limits),
       ping_interval_(limits.ping_interval),
-      ping_timer_(io_) {}
+      ping_timer_(io_),
+      token_(std::move(token)) {}
 
 NativeViewerConnection::~NativeViewerConnection() {
   stop();
@@ -44,9 +45,10 @@ void NativeViewerConnection::read_server_hello() {
           return fail(name() + " closed the connection during the handshake; is it a camstreamd?");
         }
         if (!std::equal(proto::kMagic.begin(), proto::kMagic.end(), hello_in_.begin())) {
-          return fail(name() +
-                      " does not speak the camstream protocol; is it a camstreamd, and the "
-                      "right port?");
+          return fail_for_good(
+              name() +
+              " does not speak the camstream protocol; is it a camstreamd, and the "
+              "right port?");
         }
         asio::async_read(
             socket_, asio::buffer(hello_in_.data() + 4, hello_in_.size() - 4),
@@ -56,20 +58,69 @@ void NativeViewerConnection::read_server_hello() {
               proto::ServerHello hello;
               const proto::Error err = proto::decode(hello_in_, hello);
               if (err == proto::Error::kUnsupportedVersion) {
-                return fail(name() + " speaks camstream protocol version " +
-                            std::to_string(hello.version) + "; this camview speaks version " +
-                            std::to_string(proto::kVersion) +
-                            ": use camview and camstreamd of the same release");
+                const bool older = hello.version < proto::kVersion;
+                return fail_for_good(
+                    name() + " speaks camstream protocol version " + std::to_string(hello.version) +
+                    "; this camview speaks version " + std::to_string(proto::kVersion) +
+                    ": upgrade " + (older ? "camstreamd" : "camview") +
+                    " (camview and camstreamd of the same release work together)");
               }
               if (err != proto::Error::kNone) {
                 return fail(name() + " sent a bad handshake: " + std::string(proto::describe(err)));
               }
               bytes_received_ += proto::kServerHelloSize;
               touch();
-              send_ping();
-              read_header();
+              if (hello.status == proto::HelloStatus::kAuthRequired) return authenticate();
+              start_stream();
             });
       });
+}
+
+void NativeViewerConnection::start_stream() {
+  send_ping();
+  read_header();
+}
+
+void NativeViewerConnection::authenticate() {
+  if (token_.empty()) {
+    return fail_for_good(name() +
+                         " needs a token; give it with --token TOKEN, --token-file FILE or "
+                         "CAMSTREAM_TOKEN (camstreamd --show-access on the camera prints it)");
+  }
+  asio::async_read(socket_, asio::buffer(nonce_), [this](std::error_code e, std::size_t) {
+    if (done()) return;
+    if (e) return fail(name() + " closed the connection during the handshake");
+    bytes_received_ += nonce_.size();
+    auth_out_ = proto::encode(proto::Auth{proto::auth_proof(token_, nonce_)});
+    asio::async_write(socket_, asio::buffer(auth_out_), [this](std::error_code e2, std::size_t) {
+      if (e2 && !done()) fail("lost " + name() + " during the handshake: " + e2.message());
+    });
+    asio::async_read(socket_, asio::buffer(auth_in_), [this](std::error_code e2, std::size_t) {
+      if (done()) return;
+      if (e2) return fail(name() + " closed the connection during the token check");
+      bytes_received_ += auth_in_.size();
+      touch();
+      const std::span<const std::uint8_t> in(auth_in_);
+      proto::MessageHeader header;
+      proto::AuthResult result;
+      proto::Error err =
+          proto::decode(in.first(proto::kMessageHeaderSize), header, proto::kMaxFramePayload);
+      if (err == proto::Error::kNone && header.type != proto::MessageType::kAuthResult)
+        err = proto::Error::kUnexpectedType;
+      if (err == proto::Error::kNone)
+        err = proto::decode_auth_result_payload(in.subspan(proto::kMessageHeaderSize), result);
+      if (err != proto::Error::kNone) {
+        return fail(name() +
+                    " sent a bad answer to the token: " + std::string(proto::describe(err)));
+      }
+      if (result.outcome != proto::AuthOutcome::kAccepted) {
+        return fail_for_good(name() +
+                             " refused the token; check it against camstreamd --show-access "
+                             "on the camera");
+      }
+      start_stream();
+    });
+  });
 }
 
 void NativeViewerConnection::send_ping() {
@@ -99,7 +150,7 @@ void NativeViewerConnection::read_header() {
     if (err != proto::Error::kNone) {
       return fail(name() + " sent a bad message: " + std::string(proto::describe(err)));
     }
-    if (current_.type == proto::MessageType::kPing) {
+    if (current_.type != proto::MessageType::kFrame && current_.type != proto::MessageType::kPong) {
       return fail(name() + " sent a bad message: " +
                   std::string(proto::describe(proto::Error::kUnexpectedType)));
     }

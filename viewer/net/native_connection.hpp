@@ -21,8 +21,9 @@ namespace camstream {
 // second whose pongs give the clock offset to the daemon.
 class NativeViewerConnection final : public StreamLink {
  public:
+  // `token`: proved to a daemon that asks for one (never sent itself); empty for none.
   NativeViewerConnection(HostPort target, FrameMailbox& mailbox, std::function<void()> notify,
-                         ConnectionLimits limits = {});
+                         ConnectionLimits limits = {}, std::string token = {});
   ~NativeViewerConnection() override;
 
   // Estimated daemon clock minus viewer clock, in µs, from the ping with the shortest round
@@ -33,6 +34,10 @@ class NativeViewerConnection final : public StreamLink {
   void on_connected() override;
   void on_closing() override;
   void read_server_hello();
+  // The hello asked for a token: read its nonce, send the proof, read the answer.
+  void authenticate();
+  // After an OK hello or an accepted token: pings and frames.
+  void start_stream();
   void read_header();
   void read_payload();
   void send_ping();
@@ -43,6 +48,10 @@ class NativeViewerConnection final : public StreamLink {
   proto::ServerHelloBytes hello_in_{};
   proto::MessageHeaderBytes header_in_{};
   proto::MessageHeader current_{};
+  const std::string token_;
+  proto::Nonce nonce_{};
+  std::array<std::uint8_t, proto::kMessageHeaderSize + proto::kAuthPayloadSize> auth_out_{};
+  std::array<std::uint8_t, proto::kMessageHeaderSize + proto::kAuthResultPayloadSize> auth_in_{};
   std::vector<std::uint8_t> payload_;
   std::array<std::uint8_t, proto::kMessageHeaderSize + proto::kPingPayloadSize> ping_out_{};
   bool ping_in_flight_ = false;

@@ -41,13 +41,21 @@ bool StreamLink::clock_offset(std::int64_t&) const {
 }
 
 void StreamLink::fail(const std::string& message) {
+  end(message, false);
+}
+
+void StreamLink::fail_for_good(const std::string& message) {
+  end(message, true);
+}
+
+void StreamLink::end(const std::string& message, bool permanent) {
   if (done_) return;
   done_ = true;
   asio::error_code ec;
   socket_.close(ec);
   deadline_.cancel();
   on_closing();
-  mailbox_.close(message, true);
+  mailbox_.close(message, true, permanent);
   notify_();
 }
 

@@ -54,6 +54,9 @@ class StreamLink {
 
   // Ends the stream with `message` as the reason the user reads; later calls do nothing.
   void fail(const std::string& message);
+  // The same for an end that trying again cannot mend (credentials, protocol version, a peer
+  // that is not a camera): a reconnecting viewer stops there.
+  void fail_for_good(const std::string& message);
   // Marks the link as streaming and restarts the idle deadline.
   void touch();
   // An async_read completion condition that takes any progress as a sign of life, so that a
@@ -73,6 +76,7 @@ class StreamLink {
  private:
   void run();
   void wait_deadline();
+  void end(const std::string& message, bool permanent);
 
   HostPort server_;
   std::string name_;       // the address or URL, for messages
