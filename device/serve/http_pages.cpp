@@ -137,7 +137,8 @@ std::string status_json(const Figures& f, bool show_peers) {
   const DefenceFigures& d = s.defences;
   out += "\"sent\":" + number(s.frames_sent) + ",\"skipped\":" + number(s.frames_skipped) +
          "},\"connections\":" + number(s.connections) + ",\"accepted\":" + number(s.accepted) +
-         ",\"refused\":" + number(s.refused) + ",\"auth_failures\":" + number(s.auth_failures) + ",\"handshakes\":" + number(s.handshakes) +
+         ",\"refused\":" + number(s.refused) + ",\"auth_failures\":" + number(s.auth_failures) +
+         ",\"handshakes\":" + number(s.handshakes) +
          ",\"limits\":{\"max_clients\":" + std::to_string(l.max_clients) +
          ",\"max_handshakes\":" + std::to_string(l.max_handshakes) +
          ",\"max_per_address\":" + std::to_string(l.max_per_address) +

@@ -32,8 +32,8 @@ struct ServerStats {
   std::uint64_t frames_sent = 0;  // over all clients
   std::uint64_t frames_skipped = 0;
   std::uint64_t auth_failures = 0;  // credentials presented that matched nothing
-  std::size_t clients = 0;     // open connections of any kind
-  std::size_t handshakes = 0;  // of those, waiting for their client to say what it wants
+  std::size_t clients = 0;          // open connections of any kind
+  std::size_t handshakes = 0;       // of those, waiting for their client to say what it wants
   // Parts of `rejected`, one per defence: the oldest handshake closed for a newcomer
   // (max_handshakes), refused at accept (max_per_address), refused after saying what they
   // wanted (max_clients), taken off the queue and closed while out of descriptors.

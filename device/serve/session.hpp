@@ -15,8 +15,8 @@
 #include "device/capture/demand.hpp"
 #include "device/encode/encoded_frame.hpp"
 #include "device/figures.hpp"
-#include "shared/log.hpp"
 #include "device/serve/access.hpp"
+#include "shared/log.hpp"
 
 namespace camstream {
 
