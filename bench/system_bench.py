@@ -52,8 +52,10 @@ class Daemon:
 
     def __init__(self, build, *args):
         self.proc = subprocess.Popen(
+            # Every load client comes from 127.0.0.1: one address, which --max-per-address
+            # would hold to 32 of the fan-out's 100 clients.
             [f"{build}/device/camstreamd", "--listen", "127.0.0.1:0", "--config", "",
-             "--stats", "1", *args],
+             "--stats", "1", "--max-per-address", "0", *args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         m = re.search(r"listening on [\d.]+:(\d+)", line)

@@ -55,14 +55,39 @@ struct ClientFigures {
   std::uint64_t skipped = 0;
 };
 
+// The server's limits as the flags set them: the settings that explain DefenceFigures.
+struct LimitFigures {
+  int max_clients = 0;
+  int max_handshakes = 0;
+  int max_per_address = 0;  // 0 = none
+  double handshake_timeout_s = 0;
+  double write_timeout_s = 0;
+};
+
+// What each defence against hostile clients did since the start (docs/security.md, "Staying
+// up"). The refusals among them are also counted in ServerFigures::refused.
+struct DefenceFigures {
+  std::uint64_t handshakes_dropped = 0;  // the oldest handshake, closed for a newcomer
+  std::uint64_t over_address_limit = 0;  // refused at accept: the address held its limit
+  std::uint64_t over_client_limit = 0;   // refused after saying what they wanted
+  std::uint64_t shed = 0;                // taken off the queue and reset, out of descriptors
+  std::uint64_t accept_failures = 0;     // accept() failed; each a pause
+  std::uint64_t stalled = 0;             // clients cut for taking no byte for the timeout
+  std::uint64_t log_lines_held_back = 0;
+};
+
 // Connections and what went out on them.
 struct ServerFigures {
   std::uint64_t accepted = 0;
-  std::uint64_t refused = 0;  // spoke no dialect, a bad request or version, over the limit
+  // Closed unserved: spoke no dialect, a bad request or version, silent, over a limit, shed.
+  std::uint64_t refused = 0;
   std::uint64_t frames_sent = 0;
   std::uint64_t frames_skipped = 0;  // replaced unsent by a newer frame (a slow client)
   std::uint64_t auth_failures = 0;   // credentials presented that matched nothing
   std::uint64_t connections = 0;     // open now, of any kind
+  std::uint64_t handshakes = 0;      // of those, not yet saying what they want
+  LimitFigures limits;
+  DefenceFigures defences;
   std::vector<ClientFigures> clients;
   // One frame write to one client, native or HTTP, from its start to its completion.
   StageTimes::Snapshot send;

@@ -20,6 +20,7 @@
 #include "device/pipeline_report.hpp"
 #include "device/serve/hub.hpp"
 #include "device/serve/server.hpp"
+#include "device/serve/spare_fd.hpp"
 #include "device/show_access.hpp"
 #include "shared/crypto.hpp"
 #include "shared/log.hpp"
@@ -84,10 +85,27 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  // Descriptors the daemon holds besides its clients: stdio, the listener, the reserve, the
+  // event loop's, a camera's buffers and libcamera's own. Generous: a shortfall only means
+  // refusing connections for a while, and the warning says so.
+  constexpr std::size_t kOtherDescriptors = 64;
+  std::string limit_warning;
+  raise_open_file_limit(static_cast<std::size_t>(opt.max_clients) +
+                            static_cast<std::size_t>(opt.max_handshakes) + kOtherDescriptors,
+                        limit_warning);
+  if (!limit_warning.empty()) log::warn(limit_warning);
+
   try {
     asio::io_context io(1);
     Hub hub;
-    Server server(io, hub);
+    ServerLimits limits;
+    limits.max_clients = opt.max_clients;
+    limits.max_handshakes = opt.max_handshakes;
+    limits.max_per_address = opt.max_per_address;
+    limits.handshake_timeout =
+        std::chrono::milliseconds(static_cast<long>(opt.handshake_timeout * 1000));
+    limits.write_timeout = std::chrono::milliseconds(static_cast<long>(opt.write_timeout * 1000));
+    Server server(io, hub, limits);
     Credentials credentials = opt.credentials;
     std::string run_token;  // made for this run when nobody gave credentials
     if (credentials.empty() && !is_loopback(opt.listen.host)) {

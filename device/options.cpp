@@ -177,6 +177,30 @@ ParseResult parse_daemon_options(const std::vector<std::string>& args,
   app.add_option("--log-level", log_level, "debug, info, warn or error")
       ->check(CLI::IsMember(log::level_names()))
       ->capture_default_str();
+  app.add_option("--max-clients", o.max_clients,
+                 "Clients served at once (streaming, or being answered a request); more are "
+                 "refused")
+      ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
+  app.add_option("--max-handshakes", o.max_handshakes,
+                 "Connections that have not yet said what they want, apart from --max-clients; "
+                 "when full, the oldest is dropped for a new one")
+      ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
+  app.add_option("--max-per-address", o.max_per_address,
+                 "Connections of any kind from one IPv4 address or IPv6 /64; 0 = no limit")
+      ->check(CLI::Range(0, 65536))
+      ->capture_default_str();
+  app.add_option("--handshake-timeout", o.handshake_timeout,
+                 "Seconds a new connection has to say what it wants (and an HTTP client to "
+                 "send each request head)")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  app.add_option("--write-timeout", o.write_timeout,
+                 "Seconds a client's socket may take no byte of a frame or answer before the "
+                 "client is cut as stalled")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
 
   std::vector<std::string> auth_tokens, auth_token_files, view_tokens, view_token_files;
   std::vector<std::string> auth_users, control_users;

@@ -30,6 +30,12 @@ struct DaemonOptions {
   HostPort listen{"0.0.0.0", kDefaultPort};
   double stats_interval = 0;  // seconds between stats lines; 0 = none
   log::Level log_level = log::Level::kInfo;
+  // What clients may take (ServerLimits in device/serve/session.hpp holds the reasons).
+  int max_clients = 256;
+  int max_handshakes = 64;
+  int max_per_address = 32;      // 0 = no limit
+  double handshake_timeout = 5;  // seconds
+  double write_timeout = 30;     // seconds without a byte taken
   // Who may watch or steer (docs/security.md). Empty: anyone who reaches the port, which is
   // allowed only on a loopback address or with --no-auth.
   Credentials credentials;

@@ -6,7 +6,7 @@
 
 #include "device/serve/http_session.hpp"
 #include "device/serve/native_session.hpp"
-#include "shared/address.hpp"
+#include "device/serve/socket_options.hpp"
 #include "shared/log.hpp"
 #include "shared/protocol.hpp"
 
@@ -23,23 +23,14 @@ bool looks_like_http(const std::array<char, Connection::kSniffBytes>& b) {
 
 }  // namespace
 
-std::string peer_name(const asio::ip::tcp::socket& socket) {
-  asio::error_code ec;
-  const auto ep = socket.remote_endpoint(ec);
-  return ec ? std::string("unknown peer")
-            : to_string(HostPort{ep.address().to_string(), ep.port()});
-}
-
-Connection::Connection(asio::ip::tcp::socket socket, SessionHost& host)
+Connection::Connection(asio::ip::tcp::socket socket, SessionHost& host, Peer peer)
     : socket_(std::move(socket)),
       host_(host),
       deadline_(socket_.get_executor()),
-      peer_(peer_name(socket_)) {}
+      peer_(std::move(peer)) {}
 
 void Connection::start() {
-  asio::error_code ec;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
-  socket_.set_option(asio::socket_base::keep_alive(true), ec);
+  tune_client_socket(socket_);
   auto self = shared_from_this();
   deadline_.arm(host_.limits().handshake_timeout,
                 [self] { self->refuse("said nothing recognisable in time", true); });
@@ -81,7 +72,7 @@ void Connection::close(const std::string&) {
 void Connection::refuse(const std::string& reason, bool refused) {
   if (closed_) return;
   close(reason);
-  log::info("client " + peer_ + " refused: " + reason);
+  host_.log_client(log::Level::kInfo, peer_, "client " + peer_.name + " refused: " + reason);
   host_.ended(*this, refused);
 }
 

@@ -20,12 +20,13 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
  public:
   static constexpr std::size_t kSniffBytes = 4;
 
-  Connection(asio::ip::tcp::socket socket, SessionHost& host);
+  Connection(asio::ip::tcp::socket socket, SessionHost& host, Peer peer);
   void start();
 
   void deliver(const EncodedFramePtr&) override {}
   void close(const std::string& reason) override;
   std::optional<ClientFigures> client_figures(std::uint64_t) const override { return {}; }
+  const Peer& peer() const override { return peer_; }
 
  private:
   void on_sniffed();
@@ -35,12 +36,9 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
   asio::ip::tcp::socket socket_;
   SessionHost& host_;
   Deadline deadline_;
-  std::string peer_;
+  Peer peer_;
   std::array<char, kSniffBytes> first_{};
   bool closed_ = false;
 };
-
-// "192.168.1.20:50412", or "unknown peer" when the socket cannot say.
-std::string peer_name(const asio::ip::tcp::socket& socket);
 
 }  // namespace camstream

@@ -133,10 +133,22 @@ std::string status_json(const Figures& f, bool show_peers) {
            ",\"over_rate\":" + number(p.over_rate) + ",\"encoded\":" + number(p.encoded) +
            ",\"encode_failed\":" + number(p.encode_failed) + ",\"late\":" + number(p.late) + ",";
   }
+  const LimitFigures& l = s.limits;
+  const DefenceFigures& d = s.defences;
   out += "\"sent\":" + number(s.frames_sent) + ",\"skipped\":" + number(s.frames_skipped) +
          "},\"connections\":" + number(s.connections) + ",\"accepted\":" + number(s.accepted) +
          ",\"refused\":" + number(s.refused) + ",\"auth_failures\":" + number(s.auth_failures) +
-         ",\"clients\":[";
+         ",\"handshakes\":" + number(s.handshakes) +
+         ",\"limits\":{\"max_clients\":" + std::to_string(l.max_clients) +
+         ",\"max_handshakes\":" + std::to_string(l.max_handshakes) +
+         ",\"max_per_address\":" + std::to_string(l.max_per_address) +
+         ",\"handshake_timeout_s\":" + number(l.handshake_timeout_s) +
+         ",\"write_timeout_s\":" + number(l.write_timeout_s) +
+         "},\"defences\":{\"handshakes_dropped\":" + number(d.handshakes_dropped) +
+         ",\"over_address_limit\":" + number(d.over_address_limit) +
+         ",\"over_client_limit\":" + number(d.over_client_limit) + ",\"shed\":" + number(d.shed) +
+         ",\"accept_failures\":" + number(d.accept_failures) + ",\"stalled\":" + number(d.stalled) +
+         ",\"log_lines_held_back\":" + number(d.log_lines_held_back) + "},\"clients\":[";
   bool first = true;
   for (const ClientFigures& c : s.clients) {
     if (!first) out += ",";
@@ -212,8 +224,47 @@ std::string metrics_text(const Figures& f) {
   metric(out, "camstream_connections_accepted_total", "counter", "Connections accepted.",
          number(s.accepted));
   metric(out, "camstream_connections_refused_total", "counter",
-         "Connections refused: not a protocol spoken here, a bad request, or over the limit.",
+         "Connections closed unserved: not a protocol spoken here, a bad request, silent, over "
+         "a limit, or shed.",
          number(s.refused));
+  metric(out, "camstream_handshakes", "gauge",
+         "Open connections that have not yet said what they want.", number(s.handshakes));
+  const DefenceFigures& d = s.defences;
+  const struct {
+    const char* name;
+    const char* help;
+    std::uint64_t value;
+  } defences[] = {
+      {"camstream_handshakes_dropped_total",
+       "The oldest handshake, closed to make room for a newer connection.", d.handshakes_dropped},
+      {"camstream_connections_over_address_limit_total",
+       "Connections refused at accept: their address held --max-per-address already.",
+       d.over_address_limit},
+      {"camstream_connections_over_client_limit_total",
+       "Connections refused after saying what they wanted: --max-clients were served.",
+       d.over_client_limit},
+      {"camstream_connections_shed_total",
+       "Waiting connections reset unserved while out of file descriptors.", d.shed},
+      {"camstream_accept_failures_total",
+       "accept() failures (out of file descriptors, memory); each pauses accepting.",
+       d.accept_failures},
+      {"camstream_clients_stalled_total",
+       "Clients cut because their socket took no byte for --write-timeout.", d.stalled},
+      {"camstream_log_lines_held_back_total",
+       "Log lines about clients held back by the per-address rate limit.", d.log_lines_held_back},
+  };
+  for (const auto& defence : defences)
+    metric(out, defence.name, "counter", defence.help, number(defence.value));
+  const LimitFigures& l = s.limits;
+  out +=
+      "# HELP camstream_limit The server's limits as set by its flags (timeouts in seconds).\n"
+      "# TYPE camstream_limit gauge\n"
+      "camstream_limit{limit=\"max_clients\"} " +
+      std::to_string(l.max_clients) + "\ncamstream_limit{limit=\"max_handshakes\"} " +
+      std::to_string(l.max_handshakes) + "\ncamstream_limit{limit=\"max_per_address\"} " +
+      std::to_string(l.max_per_address) + "\ncamstream_limit{limit=\"handshake_timeout\"} " +
+      number(l.handshake_timeout_s) + "\ncamstream_limit{limit=\"write_timeout\"} " +
+      number(l.write_timeout_s) + "\n";
   metric(out, "camstream_auth_failures_total", "counter",
          "Requests and handshakes whose credentials matched none.", number(s.auth_failures));
   metric(out, "camstream_uptime_seconds", "gauge", "Seconds since the server started.",

@@ -89,14 +89,16 @@ std::string frame_fields(const EncodedFrame& f) {
 
 }  // namespace
 
-HttpSession::HttpSession(asio::ip::tcp::socket socket, SessionHost& host, std::string peer)
+HttpSession::HttpSession(asio::ip::tcp::socket socket, SessionHost& host, Peer peer)
     : socket_(std::move(socket)),
       host_(host),
       peer_(std::move(peer)),
       deadline_(socket_.get_executor()),
+      stall_(socket_.get_executor(), host.limits().write_timeout),
       connected_us_(monotonic_us()) {}
 
 void HttpSession::start(std::string_view first_bytes, Deadline::Clock::time_point deadline) {
+  stall_.on_stall([self = shared_from_this()] { self->on_stall(); });
   in_.assign(first_bytes);
   state_ = State::kReading;
   arm_at(deadline, &HttpSession::on_request_timeout);
@@ -107,6 +109,7 @@ void HttpSession::close(const std::string&) {
   if (state_ == State::kEnded) return;
   state_ = State::kEnded;
   deadline_.disarm();
+  stall_.cancel();
   cancel_request();
   watch_.reset();
   slot_.clear();
@@ -119,19 +122,21 @@ void HttpSession::end(const std::string& reason, bool refused) {
   if (state_ == State::kEnded) return;
   close(reason);
   if (streamed_) {
-    log::info("HTTP client " + peer_ + " left (" + reason + "): " + std::to_string(slot_.sent()) +
-              " frames sent, " + std::to_string(slot_.skipped()) + " skipped");
+    host_.log_client(log::Level::kInfo, peer_,
+                     "HTTP client " + peer_.name + " left (" + reason +
+                         "): " + std::to_string(slot_.sent()) + " frames sent, " +
+                         std::to_string(slot_.skipped()) + " skipped");
   } else if (refused) {
-    log::info("HTTP client " + peer_ + " refused: " + reason);
+    host_.log_client(log::Level::kInfo, peer_, "HTTP client " + peer_.name + " refused: " + reason);
   } else {
-    log::debug("HTTP client " + peer_ + " closed: " + reason);
+    log::debug("HTTP client " + peer_.name + " closed: " + reason);
   }
   host_.ended(*this, refused);
 }
 
 std::optional<ClientFigures> HttpSession::client_figures(std::uint64_t now_us) const {
   if (state_ != State::kStreaming) return std::nullopt;
-  return slot_.figures(peer_, "http", connected_us_, now_us);
+  return slot_.figures(peer_.name, "http", connected_us_, now_us);
 }
 
 void HttpSession::cancel_request() {
@@ -203,7 +208,15 @@ void HttpSession::handle(const http::Request& request) {
   } else if (request.path == "/metrics") {
     route = Route::kMetrics;
   }
-  log::debug("HTTP client " + peer_ + ": " + request.method + " " + request.target);
+  log::debug("HTTP client " + peer_.name + ": " + request.method + " " + request.target);
+  if (!host_.admit(*this)) {
+    send_error(503,
+               "already " + std::to_string(host_.limits().max_clients) +
+                   " clients, the limit; try again later",
+               "Retry-After: 5\r\n");
+    end_refused_ = true;  // counted as refused, unlike a 503 for want of a frame
+    return;
+  }
 
   if (route == Route::kNotFound) {
     return send_error(
@@ -270,18 +283,15 @@ void HttpSession::send_text(int status, std::string_view type, std::string body,
 
 void HttpSession::write_response() {
   state_ = State::kWriting;
-  arm(host_.limits().write_timeout, &HttpSession::on_write_timeout);
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_out_), asio::buffer(body_out_)};
-  asio::async_write(socket_, buffers,
-                    [this, self = shared_from_this()](std::error_code e, std::size_t) {
-                      if (state_ != State::kWriting) return;
-                      deadline_.disarm();
-                      if (e) return end("left before the response was sent", false);
-                      after_response();
-                    });
+  stall_.write(socket_, buffers, [this, self = shared_from_this()](std::error_code e, std::size_t) {
+    if (state_ != State::kWriting) return;
+    if (e) return end("left before the response was sent", false);
+    after_response();
+  });
 }
 
-void HttpSession::send_error(int status, const std::string& detail) {
+void HttpSession::send_error(int status, const std::string& detail, std::string_view extra_fields) {
   // An error ends the connection: after a malformed request nothing says where the next one
   // would start.
   keep_alive_ = false;
@@ -294,7 +304,7 @@ void HttpSession::send_error(int status, const std::string& detail) {
   }
   send_text(status, "text/plain; charset=utf-8",
             std::to_string(status) + " " + status_text(status) + ": " + detail + "\n", head_only_,
-            false, status == 405 ? "Allow: GET, HEAD\r\n" : "");
+            false, status == 405 ? "Allow: GET, HEAD\r\n" : extra_fields);
 }
 
 void HttpSession::send_unauthorized() {
@@ -324,22 +334,22 @@ void HttpSession::send_snapshot(const EncodedFramePtr& frame) {
   head_out_ = response_head(200, "image/jpeg", static_cast<long long>(frame->header.jpeg_size),
                             keep_alive_, frame_fields(*frame));
   state_ = State::kWriting;
-  arm(host_.limits().write_timeout, &HttpSession::on_write_timeout);
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head_out_), asio::const_buffer()};
   if (!head_only_) buffers[1] = asio::buffer(frame->jpeg().data(), frame->jpeg().size());
-  asio::async_write(socket_, buffers,
-                    [this, self = shared_from_this()](std::error_code e, std::size_t) {
-                      if (state_ != State::kWriting) return;
-                      deadline_.disarm();
-                      body_frame_.reset();
-                      if (e) return end("left before the snapshot was sent", false);
-                      after_response();
-                    });
+  send_buffer_.fit(socket_, asio::buffer_size(buffers));
+  stall_.write(socket_, buffers, [this, self = shared_from_this()](std::error_code e, std::size_t) {
+    if (state_ != State::kWriting) return;
+    body_frame_.reset();
+    if (e) return end("left before the snapshot was sent", false);
+    after_response();
+  });
 }
 
 void HttpSession::after_response() {
   head_out_.clear();
   body_out_.clear();
+  // Waiting for the client again: back in the handshake budget until it says what it wants.
+  host_.await_client(*this);
   if (!keep_alive_) {
     // Closing with unread request bytes would send a reset that can destroy the answer in
     // flight: end our side, then drain until the peer closes or the timer gives up on it.
@@ -372,22 +382,20 @@ void HttpSession::start_stream() {
     body_out_.clear();
     return write_response();
   }
-  log::info("HTTP client " + peer_ + " streaming");
+  host_.log_client(log::Level::kInfo, peer_, "HTTP client " + peer_.name + " streaming");
   state_ = State::kStreaming;
   streamed_ = true;
   watch_ = host_.watch();
   // A new viewer gets the current picture at once, after the head.
   slot_.begin(monotonic_us(), host_.latest_frame());
   stream_head_in_flight_ = true;
-  arm(host_.limits().write_timeout, &HttpSession::on_write_timeout);
-  asio::async_write(socket_, asio::buffer(head_out_),
-                    [this, self = shared_from_this()](std::error_code e, std::size_t) {
-                      if (state_ != State::kStreaming) return;
-                      deadline_.disarm();
-                      stream_head_in_flight_ = false;
-                      if (e) return end("disconnected", false);
-                      write_next_part();
-                    });
+  stall_.write(socket_, asio::buffer(head_out_),
+               [this, self = shared_from_this()](std::error_code e, std::size_t) {
+                 if (state_ != State::kStreaming) return;
+                 stream_head_in_flight_ = false;
+                 if (e) return end("disconnected", false);
+                 write_next_part();
+               });
   watch_stream();
 }
 
@@ -429,16 +437,14 @@ void HttpSession::write_next_part() {
   const std::array<asio::const_buffer, 3> buffers{asio::buffer(head_out_),
                                                   asio::buffer(f.jpeg().data(), f.jpeg().size()),
                                                   asio::buffer(kCrlf.data(), kCrlf.size())};
-  arm(host_.limits().write_timeout, &HttpSession::on_write_timeout);
-  asio::async_write(socket_, buffers,
-                    [this, self = shared_from_this()](std::error_code e, std::size_t) {
-                      if (state_ != State::kStreaming) return;
-                      deadline_.disarm();
-                      if (e) return end("disconnected", false);
-                      body_frame_.reset();
-                      host_.frame_sent(slot_.written(monotonic_us()));
-                      write_next_part();
-                    });
+  send_buffer_.fit(socket_, asio::buffer_size(buffers));
+  stall_.write(socket_, buffers, [this, self = shared_from_this()](std::error_code e, std::size_t) {
+    if (state_ != State::kStreaming) return;
+    if (e) return end("disconnected", false);
+    body_frame_.reset();
+    host_.frame_sent(slot_.written(monotonic_us()));
+    write_next_part();
+  });
 }
 
 void HttpSession::on_request_timeout() {
@@ -459,9 +465,11 @@ void HttpSession::on_frame_timeout() {
   send_error(503, "no frame has been captured yet; try again");
 }
 
-void HttpSession::on_write_timeout() {
-  end("stalled: a response took longer than " +
-          std::to_string(host_.limits().write_timeout.count() / 1000) + " s to send",
+void HttpSession::on_stall() {
+  if (state_ == State::kEnded) return;
+  host_.client_stalled();
+  abort_on_close(socket_);
+  end("stalled: no byte taken for " + std::to_string(host_.limits().write_timeout.count()) + " ms",
       false);
 }
 

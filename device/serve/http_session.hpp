@@ -14,19 +14,23 @@
 #include "device/serve/frame_slot.hpp"
 #include "device/serve/http_request.hpp"
 #include "device/serve/session.hpp"
+#include "device/serve/socket_options.hpp"
+#include "device/serve/stall_detector.hpp"
 
 namespace camstream {
 
 // Serves requests one after another on a kept-alive connection until a stream starts (which
 // then runs until the client leaves), an error response, or "Connection: close". A request
 // head must be complete within the handshake timeout of the connection's start or the
-// previous response; every response and stream part must be written within the write timeout.
-// A streaming client follows the FrameSlot rule exactly as a native one does, part header and
-// shared JPEG going out in one scatter-gather write.
+// previous response; while it waits for one the session counts against the host's handshake
+// budget, and while it answers one, against its clients (503 when they are full). A client
+// whose socket takes no byte of a response or stream part for the write timeout is cut as
+// stalled. A streaming client follows the FrameSlot rule exactly as a native one does, part
+// header and shared JPEG going out in one scatter-gather write.
 class HttpSession final : public Session, public std::enable_shared_from_this<HttpSession> {
  public:
   // `peer` names the client in log lines.
-  HttpSession(asio::ip::tcp::socket socket, SessionHost& host, std::string peer);
+  HttpSession(asio::ip::tcp::socket socket, SessionHost& host, Peer peer);
 
   // Starts with the bytes already read off the socket (the dialect sniff); the first request
   // head must be complete by `deadline`.
@@ -35,6 +39,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   void deliver(const EncodedFramePtr& frame) override;
   void close(const std::string& reason) override;
   std::optional<ClientFigures> client_figures(std::uint64_t now_us) const override;
+  const Peer& peer() const override { return peer_; }
 
  private:
   enum class State { kReading, kWriting, kAwaitingFrame, kStreaming, kDraining, kEnded };
@@ -47,7 +52,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
                  bool keep_alive, std::string_view extra_fields = {});
   // Writes head_out_ and body_out_, then goes on as after_response() says.
   void write_response();
-  void send_error(int status, const std::string& detail);
+  void send_error(int status, const std::string& detail, std::string_view extra_fields = {});
   void send_unauthorized();
   void send_snapshot(const EncodedFramePtr& frame);
   // `token` tells the answer to this wait from a late one to an earlier wait.
@@ -63,15 +68,17 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   void arm(std::chrono::milliseconds after, void (HttpSession::*on_expiry)());
   void on_request_timeout();
   void on_frame_timeout();
-  void on_write_timeout();
+  void on_stall();
   void on_drain_timeout();
   // Closes, logs why and tells the host.
   void end(const std::string& reason, bool refused);
 
   asio::ip::tcp::socket socket_;
   SessionHost& host_;
-  const std::string peer_;
-  Deadline deadline_;
+  const Peer peer_;
+  Deadline deadline_;  // for the request head, a snapshot's frame, the drain
+  StallDetector stall_;
+  SendBufferCap send_buffer_;
   State state_ = State::kReading;
   std::uint64_t connected_us_ = 0;
 

@@ -10,10 +10,11 @@
 
 namespace camstream {
 
-NativeSession::NativeSession(asio::ip::tcp::socket socket, SessionHost& host, std::string peer)
+NativeSession::NativeSession(asio::ip::tcp::socket socket, SessionHost& host, Peer peer)
     : socket_(std::move(socket)),
       host_(host),
       deadline_(socket_.get_executor()),
+      stall_(socket_.get_executor(), host.limits().write_timeout),
       peer_(std::move(peer)),
       connected_us_(monotonic_us()) {}
 
@@ -21,6 +22,7 @@ void NativeSession::start(std::string_view first, Deadline::Clock::time_point de
   const std::size_t n = std::min(first.size(), hello_.size());
   std::memcpy(hello_.data(), first.data(), n);
   auto self = shared_from_this();
+  stall_.on_stall([self] { self->on_stall(); });
   deadline_.arm_at(deadline, [self] { self->end("said nothing recognisable in time"); });
   asio::async_read(socket_, asio::buffer(hello_.data() + n, hello_.size() - n),
                    [self](std::error_code e, std::size_t) {
@@ -44,6 +46,11 @@ void NativeSession::on_hello() {
   }
   if (err != proto::Error::kNone)
     return end(std::string("bad hello: ") + std::string(proto::describe(err)));
+  // Protocol version 1 has no "busy" answer: a client over the limit sees the connection close.
+  if (!host_.admit(*this)) {
+    return end("already " + std::to_string(host_.limits().max_clients) +
+               " clients, the limit (--max-clients)");
+  }
 
   auto self = shared_from_this();
   if (host_.access().open()) {
@@ -102,7 +109,7 @@ void NativeSession::start_streaming() {
   watch_ = host_.watch();
   // A new client gets the current picture at once.
   slot_.begin(monotonic_us(), host_.latest_frame());
-  log::info("client " + peer_ + " connected");
+  host_.log_client(log::Level::kInfo, peer_, "client " + peer_.name + " connected");
   read_header();
 }
 
@@ -167,6 +174,7 @@ void NativeSession::write_next() {
   writing_frame_ = slot_.take(monotonic_us());
   if (!writing_frame_) return;
   const EncodedFrame& f = *writing_frame_;
+  send_buffer_.fit(socket_, f.prefix.size() + f.jpeg().size());
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(f.prefix),
                                                   asio::buffer(f.jpeg().data(), f.jpeg().size())};
   write(buffers, [self] {
@@ -181,22 +189,16 @@ void NativeSession::write(const Buffers& buffers, std::function<void()> then) {
   writing_ = true;
   auto self = shared_from_this();
   // A client that stops reading (or pings but never reads) stalls here.
-  deadline_.arm(host_.limits().write_timeout, [self] {
-    self->end("stalled: a write took longer than " +
-              std::to_string(self->host_.limits().write_timeout.count() / 1000) + " s");
+  stall_.write(socket_, buffers, [self, then = std::move(then)](std::error_code e, std::size_t) {
+    if (self->closed_) return;
+    self->writing_ = false;
+    if (e) {
+      return self->end(e == asio::error::broken_pipe || e == asio::error::connection_reset
+                           ? "disconnected"
+                           : "write failed: " + e.message());
+    }
+    then();
   });
-  asio::async_write(
-      socket_, buffers, [self, then = std::move(then)](std::error_code e, std::size_t) {
-        if (self->closed_) return;
-        self->writing_ = false;
-        self->deadline_.disarm();
-        if (e) {
-          return self->end(e == asio::error::broken_pipe || e == asio::error::connection_reset
-                               ? "disconnected"
-                               : "write failed: " + e.message());
-        }
-        then();
-      });
 }
 
 void NativeSession::reply_and_end(std::span<const std::uint8_t> bytes, const std::string& reason) {
@@ -204,11 +206,19 @@ void NativeSession::reply_and_end(std::span<const std::uint8_t> bytes, const std
   write(asio::buffer(bytes.data(), bytes.size()), [self, reason] { self->end(reason); });
 }
 
+void NativeSession::on_stall() {
+  if (closed_) return;
+  host_.client_stalled();
+  abort_on_close(socket_);
+  end("stalled: no byte taken for " + std::to_string(host_.limits().write_timeout.count()) + " ms");
+}
+
 void NativeSession::close(const std::string&) {
   if (closed_) return;
   closed_ = true;
   watch_.reset();
   deadline_.disarm();
+  stall_.cancel();
   asio::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
@@ -220,10 +230,12 @@ void NativeSession::end(const std::string& reason) {
   if (closed_) return;
   close(reason);
   if (streaming_) {
-    log::info("client " + peer_ + " left (" + reason + "): " + std::to_string(slot_.sent()) +
-              " frames sent, " + std::to_string(slot_.skipped()) + " skipped");
+    host_.log_client(log::Level::kInfo, peer_,
+                     "client " + peer_.name + " left (" + reason +
+                         "): " + std::to_string(slot_.sent()) + " frames sent, " +
+                         std::to_string(slot_.skipped()) + " skipped");
   } else {
-    log::info("client " + peer_ + " refused: " + reason);
+    host_.log_client(log::Level::kInfo, peer_, "client " + peer_.name + " refused: " + reason);
   }
   // A client that never got to stream spoke no protocol this server accepts.
   host_.ended(*this, !streaming_);
@@ -231,7 +243,7 @@ void NativeSession::end(const std::string& reason) {
 
 std::optional<ClientFigures> NativeSession::client_figures(std::uint64_t now_us) const {
   if (!streaming_ || closed_) return std::nullopt;
-  return slot_.figures(peer_, "native", connected_us_, now_us);
+  return slot_.figures(peer_.name, "native", connected_us_, now_us);
 }
 
 }  // namespace camstream

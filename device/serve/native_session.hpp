@@ -15,17 +15,21 @@
 #include "device/serve/deadline.hpp"
 #include "device/serve/frame_slot.hpp"
 #include "device/serve/session.hpp"
+#include "device/serve/socket_options.hpp"
+#include "device/serve/stall_detector.hpp"
 #include "shared/protocol.hpp"
 
 namespace camstream {
 
-// After the hello, the client is sent every frame the FrameSlot lets through, each as frame
-// prefix and shared JPEG in one scatter-gather write; it may ping at any time and is answered
-// between frames. Every write must complete within the write timeout, or the client is taken
-// as stalled and dropped. Anything but a well-formed ping from the client ends the session.
+// After the hello (and a client slot from the host), the client is sent every frame the
+// FrameSlot lets through, each as frame prefix and shared JPEG in one scatter-gather write; it
+// may ping at any time and is answered between frames. A client whose socket takes no byte of
+// a write for the write timeout is cut as stalled (StallDetector), with a reset that frees
+// what the kernel still holds for it. Anything but a well-formed ping from the client ends
+// the session.
 class NativeSession final : public Session, public std::enable_shared_from_this<NativeSession> {
  public:
-  NativeSession(asio::ip::tcp::socket socket, SessionHost& host, std::string peer);
+  NativeSession(asio::ip::tcp::socket socket, SessionHost& host, Peer peer);
 
   // `first`: the hello's first bytes, read by the sniff; the rest must arrive by `deadline`.
   void start(std::string_view first, Deadline::Clock::time_point deadline);
@@ -33,6 +37,7 @@ class NativeSession final : public Session, public std::enable_shared_from_this<
   void deliver(const EncodedFramePtr& frame) override;
   void close(const std::string& reason) override;
   std::optional<ClientFigures> client_figures(std::uint64_t now_us) const override;
+  const Peer& peer() const override { return peer_; }
 
  private:
   using Pong = std::array<std::uint8_t, proto::kMessageHeaderSize + proto::kPongPayloadSize>;
@@ -47,7 +52,7 @@ class NativeSession final : public Session, public std::enable_shared_from_this<
   void read_payload();
   void on_message();
   void write_next();
-  // Writes `buffers` (which must stay alive until then) within the write timeout, then runs
+  // Writes `buffers` (which must stay alive until then) under the stall watch, then runs
   // `then`; a failed or stalled write ends the session.
   template <typename Buffers>
   void write(const Buffers& buffers, std::function<void()> then);
@@ -55,11 +60,14 @@ class NativeSession final : public Session, public std::enable_shared_from_this<
   void reply_and_end(std::span<const std::uint8_t> bytes, const std::string& reason);
   // Closes, logs why and tells the host (a session that never streamed counts as refused).
   void end(const std::string& reason);
+  void on_stall();
 
   asio::ip::tcp::socket socket_;
   SessionHost& host_;
-  Deadline deadline_;  // the handshake's, then each write's
-  const std::string peer_;
+  Deadline deadline_;  // the handshake's
+  StallDetector stall_;
+  SendBufferCap send_buffer_;
+  const Peer peer_;
   bool streaming_ = false;
   bool closed_ = false;
   bool writing_ = false;

@@ -191,8 +191,11 @@ def assert_increasing_pattern(test, frames, at_least):
 class RawClient:
     """A hand-written native-protocol client, for sending what camview never would."""
 
-    def __init__(self, port, timeout=5):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port, timeout=5, source="127.0.0.1"):
+        # `source`: any address of 127.0.0.0/8 (Linux answers them all on lo), to be one of
+        # several hosts to the daemon's per-address limit.
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                             source_address=(source, 0))
 
     def send(self, data):
         self.sock.sendall(data)

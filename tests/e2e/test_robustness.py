@@ -61,8 +61,9 @@ class Robustness(unittest.TestCase):
     def test_many_connections_at_once(self):
         with e2e.Daemon(size="320x240", fps="30") as d:
             clients = []
-            for _ in range(40):
-                c = e2e.RawClient(d.port)
+            for i in range(40):
+                # From four addresses: more than one address may hold by default.
+                c = e2e.RawClient(d.port, source="127.0.0.%d" % (2 + i % 4))
                 c.handshake()
                 clients.append(c)
             for c in clients:

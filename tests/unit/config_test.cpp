@@ -328,6 +328,11 @@ TEST(ConfigFile, TheShippedConfigDocumentsTheDefaults) {
     EXPECT_EQ(r.options.listen.port, none.options.listen.port);
     EXPECT_DOUBLE_EQ(r.options.stats_interval, none.options.stats_interval);
     EXPECT_EQ(r.options.log_level, none.options.log_level);
+    EXPECT_EQ(r.options.max_clients, none.options.max_clients);
+    EXPECT_EQ(r.options.max_handshakes, none.options.max_handshakes);
+    EXPECT_EQ(r.options.max_per_address, none.options.max_per_address);
+    EXPECT_DOUBLE_EQ(r.options.handshake_timeout, none.options.handshake_timeout);
+    EXPECT_DOUBLE_EQ(r.options.write_timeout, none.options.write_timeout);
   }
   EXPECT_GT(settings, 0);
   // Every flag that --help lists, except those that act rather than set, is shown.

@@ -168,9 +168,14 @@ class Heard {
 // that never answers fails the test instead of hanging it.
 class LoopbackClient {
  public:
-  explicit LoopbackClient(std::uint16_t port) : socket_(io_) {
+  // Connects to 127.0.0.1:`port` from `source` (any address of 127.0.0.0/8, which Linux answers
+  // on lo), so that tests can be several hosts to the server's per-address limit.
+  explicit LoopbackClient(std::uint16_t port, const char* source = "127.0.0.1") : socket_(io_) {
     const asio::ip::tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), port);
     std::error_code ec;
+    socket_.open(asio::ip::tcp::v4(), ec);
+    if (!ec) socket_.bind(asio::ip::tcp::endpoint(asio::ip::make_address(source), 0), ec);
+    if (ec) return;
     socket_.async_connect(ep, [&ec](std::error_code e) { ec = e; });
     connected_ = run(kTimeout) && !ec;
   }
@@ -232,22 +237,28 @@ class LoopbackClient {
     socket_.close(ignored);
   }
 
-  // Reads and discards until the server closes the connection. True when it did (end of
-  // stream or reset) within the timeout, false when it still held the connection open.
-  bool wait_closed(std::chrono::milliseconds timeout = kTimeout) {
+  // Reads and discards until the server closes the connection: how it ended (end of stream,
+  // connection_reset), or timed_out while it still held the connection open.
+  std::error_code wait_end(std::chrono::milliseconds timeout = kTimeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::array<std::uint8_t, 4096> sink{};
+    std::array<std::uint8_t, 65536> sink{};
     for (;;) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
-      if (left <= 0ms) return false;
+      if (left <= 0ms) return asio::error::timed_out;
       std::error_code ec;
       socket_.async_read_some(asio::buffer(sink),
                               [&ec](std::error_code e, std::size_t) { ec = e; });
-      if (!run(left)) return false;
-      if (ec == asio::error::eof || ec == asio::error::connection_reset) return true;
-      if (ec) return false;
+      if (!run(left)) return asio::error::timed_out;
+      if (ec) return ec;
     }
+  }
+
+  // Reads and discards until the server closes the connection. True when it did (end of
+  // stream or reset) within the timeout, false when it still held the connection open.
+  bool wait_closed(std::chrono::milliseconds timeout = kTimeout) {
+    const std::error_code e = wait_end(timeout);
+    return e == asio::error::eof || e == asio::error::connection_reset;
   }
 
  private:
@@ -305,6 +316,8 @@ class ServerHarness {
   }
 
   Hub& hub() { return hub_; }
+  // Only on the loop (on_loop), like everything the server owns.
+  Server& server() { return *server_; }
   std::uint16_t port() const { return port_; }
 
   // Runs `f` on the event loop and returns its result: the server is single-threaded.

@@ -36,6 +36,9 @@ Figures sample() {
   f.server.frames_sent = 3641;
   f.server.frames_skipped = 4;
   f.server.connections = 3;
+  f.server.handshakes = 1;
+  f.server.limits = LimitFigures{256, 64, 32, 5, 30};
+  f.server.defences = DefenceFigures{11, 12, 13, 14, 15, 16, 17};
   f.server.clients.push_back({"192.168.1.20:50412", "http", 40.1, 30.005, 1203, 3});
   f.server.clients.push_back({"[::1]:4000", "native", 2, 29.9, 60, 0});
   return f;
@@ -52,7 +55,9 @@ TEST(StatusJson, CarriesEveryFigureWithTextEscaped) {
       {R"("width":1280)", R"("height":720)", R"("target_fps":30.000)", R"("quality":80)",
        R"("uptime_s":61.250)", R"("fps":{"captured":30.012,"sent":60.500})",
        R"("frames":{"captured":1830,"dropped":3,"over_rate":7,"encoded":1827,"encode_failed":1,"late":2,"sent":3641,"skipped":4})",
-       R"("connections":3,"accepted":9,"refused":1)",
+       R"("connections":3,"accepted":9,"refused":1,"auth_failures":0,"handshakes":1)",
+       R"("limits":{"max_clients":256,"max_handshakes":64,"max_per_address":32,"handshake_timeout_s":5.000,"write_timeout_s":30.000})",
+       R"("defences":{"handshakes_dropped":11,"over_address_limit":12,"over_client_limit":13,"shed":14,"accept_failures":15,"stalled":16,"log_lines_held_back":17})",
        R"({"peer":"192.168.1.20:50412","kind":"http","connected_s":40.100,"fps":30.005,"sent":1203,"skipped":3})",
        R"("kind":"native")", R"("encode":{"count":2,)", R"("send":{"count":0,)"}) {
     EXPECT_NE(j.find(part), std::string::npos) << "missing " << part << " in " << j;
@@ -69,15 +74,30 @@ TEST(StatusJson, WithoutAPipelineCapturedFpsIsNull) {
 
 TEST(MetricsText, EveryCounterHasHelpTypeAndValue) {
   const std::string m = metrics_text(sample());
-  for (const char* line :
-       {"camstream_frames_captured_total 1830\n", "camstream_frames_dropped_total 3\n",
-        "camstream_frames_over_rate_total 7\n", "camstream_frames_encoded_total 1827\n",
-        "camstream_frames_late_total 2\n", "camstream_encode_seconds_total 2.500\n",
-        "camstream_frames_sent_total 3641\n", "camstream_frames_skipped_total 4\n",
-        "camstream_clients 2\n", "camstream_connections 3\n",
-        "camstream_connections_refused_total 1\n",
-        "camstream_stage_seconds_count{stage=\"encode\"} 2\n",
-        "# TYPE camstream_frames_sent_total counter\n", "# TYPE camstream_clients gauge\n"}) {
+  for (const char* line : {"camstream_frames_captured_total 1830\n",
+                           "camstream_frames_dropped_total 3\n",
+                           "camstream_frames_over_rate_total 7\n",
+                           "camstream_frames_encoded_total 1827\n",
+                           "camstream_frames_late_total 2\n",
+                           "camstream_encode_seconds_total 2.500\n",
+                           "camstream_frames_sent_total 3641\n",
+                           "camstream_frames_skipped_total 4\n",
+                           "camstream_clients 2\n",
+                           "camstream_connections 3\n",
+                           "camstream_connections_refused_total 1\n",
+                           "camstream_handshakes 1\n",
+                           "camstream_handshakes_dropped_total 11\n",
+                           "camstream_connections_over_address_limit_total 12\n",
+                           "camstream_connections_over_client_limit_total 13\n",
+                           "camstream_connections_shed_total 14\n",
+                           "camstream_accept_failures_total 15\n",
+                           "camstream_clients_stalled_total 16\n",
+                           "camstream_log_lines_held_back_total 17\n",
+                           "camstream_limit{limit=\"max_per_address\"} 32\n",
+                           "camstream_limit{limit=\"write_timeout\"} 30.000\n",
+                           "camstream_stage_seconds_count{stage=\"encode\"} 2\n",
+                           "# TYPE camstream_frames_sent_total counter\n",
+                           "# TYPE camstream_clients gauge\n"}) {
     EXPECT_NE(m.find(line), std::string::npos) << "missing " << line << " in\n" << m;
   }
   // A label value keeps its quotes and newline escaped, as the exposition format says.

@@ -124,8 +124,9 @@ class HttpSessionTest : public ::testing::Test {
   void start(std::chrono::milliseconds request_timeout = 1h) {
     ServerLimits limits;
     limits.handshake_timeout = request_timeout;
-    ASSERT_TRUE(harness_.start(limits));
+    start(limits);
   }
+  void start(const ServerLimits& limits) { ASSERT_TRUE(harness_.start(limits)); }
   std::unique_ptr<HttpClient> client() {
     auto c = std::make_unique<HttpClient>(harness_.port());
     EXPECT_TRUE(c->connected());
@@ -288,6 +289,67 @@ TEST_F(HttpSessionTest, ASlowStreamClientSkipsFramesButEndsOnTheNewest) {
   EXPECT_TRUE(stats_eventually([&](const ServerStats& s) {
     return s.frames_sent == received && s.frames_sent + s.frames_skipped == kFrames;
   }));
+}
+
+TEST_F(HttpSessionTest, AKeptAliveConnectionBetweenRequestsIsAHandshakeAgain) {
+  ServerLimits limits;
+  limits.handshake_timeout = 1h;
+  limits.max_handshakes = 1;
+  limits.handshake_grace = 1ms;
+  start(limits);
+  auto idle = client();
+  ASSERT_TRUE(idle->send("GET /status HTTP/1.1\r\nHost: a\r\n\r\n"));
+  const auto r = idle->read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->field("connection"), "keep-alive");
+  // Waiting for its next request it holds the only handshake slot, until a newcomer needs it.
+  EXPECT_TRUE(stats_eventually([](const ServerStats& s) { return s.handshakes == 1; }));
+  auto newcomer = client();
+  EXPECT_TRUE(idle->wait_closed());
+  ASSERT_TRUE(newcomer->send("GET /status HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+  const auto answer = newcomer->read_response();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 200);
+  EXPECT_NE(answer->body.find("\"handshakes_dropped\":1"), std::string::npos) << answer->body;
+}
+
+TEST_F(HttpSessionTest, OverTheClientLimitARequestGets503WithRetryAfter) {
+  ServerLimits limits;
+  limits.handshake_timeout = 1h;
+  limits.max_clients = 1;
+  start(limits);
+  auto streaming = client();
+  ASSERT_TRUE(streaming->send("GET /stream HTTP/1.1\r\nHost: a\r\n\r\n"));
+  ASSERT_TRUE(streaming->read_response(true));
+  auto late = client();
+  ASSERT_TRUE(late->send("GET /snapshot HTTP/1.1\r\nHost: a\r\n\r\n"));
+  const auto r = late->read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(r->field("retry-after"), "5");
+  EXPECT_EQ(r->field("connection"), "close");
+  EXPECT_TRUE(late->wait_closed());
+  late->close();
+  EXPECT_TRUE(stats_eventually(
+      [](const ServerStats& s) { return s.over_client_limit == 1 && s.rejected == 1; }));
+}
+
+TEST_F(HttpSessionTest, AStreamClientThatStopsReadingIsCut) {
+  ServerLimits limits;
+  limits.handshake_timeout = 1h;
+  limits.write_timeout = 300ms;
+  start(limits);
+  auto c = client();
+  ASSERT_TRUE(c->send("GET /stream HTTP/1.1\r\nHost: a\r\n\r\n"));
+  ASSERT_TRUE(c->read_response(true));
+  std::uint64_t seq = 0;
+  while (harness_.stats().stalled == 0) {
+    ASSERT_LT(seq, 100000u) << "a client that reads nothing was never cut";
+    hub_.publish(make_filler_frame(++seq, 1u << 20));
+    std::this_thread::sleep_for(1ms);  // the pace of a camera, not a flood of the loop
+  }
+  EXPECT_TRUE(stats_eventually([](const ServerStats& s) { return s.clients == 0; }));
+  EXPECT_EQ(hub_.demand().watchers(), 0);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "device/capture/libcamera_device.hpp"
+#include "device/serve/session.hpp"
 #include "shared/version.hpp"
 
 namespace camstream {
@@ -31,6 +32,24 @@ TEST(DaemonOptions, Defaults) {
   EXPECT_LE(r.options.workers, 4);
   EXPECT_DOUBLE_EQ(r.options.stats_interval, 0.0);
   EXPECT_EQ(r.options.log_level, log::Level::kInfo);
+  // The server's own defaults, so that a flag left out changes nothing.
+  const ServerLimits limits;
+  EXPECT_EQ(r.options.max_clients, limits.max_clients);
+  EXPECT_EQ(r.options.max_handshakes, limits.max_handshakes);
+  EXPECT_EQ(r.options.max_per_address, limits.max_per_address);
+  EXPECT_DOUBLE_EQ(r.options.handshake_timeout * 1000, limits.handshake_timeout.count());
+  EXPECT_DOUBLE_EQ(r.options.write_timeout * 1000, limits.write_timeout.count());
+}
+
+TEST(DaemonOptions, Limits) {
+  const ParseResult r = parse({"--max-clients", "10", "--max-handshakes", "3", "--max-per-address",
+                               "0", "--handshake-timeout", "0.5", "--write-timeout", "2.5"});
+  ASSERT_FALSE(r.exit) << r.output;
+  EXPECT_EQ(r.options.max_clients, 10);
+  EXPECT_EQ(r.options.max_handshakes, 3);
+  EXPECT_EQ(r.options.max_per_address, 0);
+  EXPECT_DOUBLE_EQ(r.options.handshake_timeout, 0.5);
+  EXPECT_DOUBLE_EQ(r.options.write_timeout, 2.5);
 }
 
 TEST(DaemonOptions, GoodValues) {
@@ -84,6 +103,12 @@ TEST(DaemonOptions, EachBadValueExitsNamingTheOption) {
       {{"--listen", ""}, "--listen"},
       {{"--source", "webcam"}, "--source"},
       {{"--log-level", "loud"}, "--log-level"},
+      {{"--max-clients", "0"}, "--max-clients"},
+      {{"--max-handshakes", "0"}, "--max-handshakes"},
+      {{"--max-per-address", "-1"}, "--max-per-address"},
+      {{"--handshake-timeout", "0"}, "--handshake-timeout"},
+      {{"--write-timeout", "0"}, "--write-timeout"},
+      {{"--write-timeout", "soon"}, "--write-timeout"},
   };
   for (const auto& c : cases) {
     const ParseResult r = parse(c.args);

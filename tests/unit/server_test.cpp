@@ -1,13 +1,21 @@
 // server_test.cpp - the daemon's server and connections over a real loopback TCP socket.
 #include "device/serve/server.hpp"
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <asio.hpp>
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "device/serve/hub.hpp"
 #include "shared/jpeg.hpp"
@@ -327,20 +335,219 @@ TEST_F(ServerTest, SilentClientTimesOut) {
   EXPECT_TRUE(client.wait_closed());
 }
 
-TEST_F(ServerTest, ClientsOverTheLimitAreRefused) {
+TEST_F(ServerTest, ClientsOverTheLimitAreRefusedOnceTheySayWhatTheyWant) {
   ServerLimits limits = patient();
   limits.max_clients = 1;
   start(limits);
   auto first = handshaken_client();
-  ASSERT_TRUE(stats_eventually([](const ServerStats& s) { return s.clients == 1; }));
+  ASSERT_TRUE(stats_eventually([](const ServerStats& s) { return s.handshakes == 0; }));
+  // A connection is a handshake, not a client, until its hello: then there is no room.
   LoopbackClient second(port_);
   ASSERT_TRUE(second.connected());
+  ASSERT_FALSE(second.write(proto::encode(proto::ClientHello{proto::kVersion, 0})));
   EXPECT_TRUE(second.wait_closed());
-  EXPECT_EQ(stats().rejected, 1u);
-  EXPECT_EQ(stats().accepted, 1u);
+  ASSERT_TRUE(stats_eventually([](const ServerStats& s) { return s.rejected == 1; }));
+  EXPECT_EQ(stats().over_client_limit, 1u);
+  EXPECT_EQ(stats().accepted, 2u);
   // The first one is unaffected.
   hub_.publish(make_encoded_frame(3));
   expect_frame_at_least(*first, 3);
+}
+
+TEST_F(ServerTest, SilentConnectionsCannotKeepAViewerOut) {
+  ServerLimits limits = patient();
+  limits.max_handshakes = 4;
+  limits.handshake_grace = 1ms;
+  start(limits);
+  // Ten sockets that never speak, one after another: each beyond the fourth drops the oldest
+  // once that has had its grace to speak.
+  std::vector<std::unique_ptr<LoopbackClient>> silent;
+  for (int i = 0; i < 10; ++i) {
+    silent.push_back(std::make_unique<LoopbackClient>(port_));
+    ASSERT_TRUE(silent.back()->connected());
+    const std::uint64_t accepted = static_cast<std::uint64_t>(i) + 1;
+    ASSERT_TRUE(stats_eventually([&](const ServerStats& s) { return s.accepted == accepted; }));
+  }
+  EXPECT_EQ(stats().handshakes, 4u);
+  EXPECT_EQ(stats().handshakes_dropped, 6u);
+  for (int i = 0; i < 6; ++i)
+    EXPECT_TRUE(silent[static_cast<std::size_t>(i)]->wait_closed()) << "silent socket " << i;
+  // A viewer still gets in (dropping the oldest silent one) and is served.
+  auto viewer = handshaken_client();
+  hub_.publish(make_encoded_frame(5));
+  expect_frame_at_least(*viewer, 5);
+  EXPECT_TRUE(silent[6]->wait_closed());
+  const ServerStats s = stats();
+  EXPECT_EQ(s.handshakes, 3u);
+  EXPECT_EQ(s.handshakes_dropped, 7u);
+  EXPECT_EQ(s.clients, 4u);
+}
+
+TEST_F(ServerTest, ABurstOfViewersBeyondTheHandshakeBudgetIsLetInInTurn) {
+  ServerLimits limits = patient();
+  limits.max_handshakes = 4;
+  limits.handshake_grace = 1h;  // no handshake is old enough to drop during the test
+  start(limits);
+  // Ten viewers connect at once and only then send their hellos: the six beyond the budget
+  // wait in the listen queue instead of dropping the first four before they could speak.
+  std::vector<std::unique_ptr<LoopbackClient>> viewers;
+  for (int i = 0; i < 10; ++i) {
+    viewers.push_back(std::make_unique<LoopbackClient>(port_));
+    ASSERT_TRUE(viewers.back()->connected());
+  }
+  ASSERT_TRUE(stats_eventually([](const ServerStats& s) { return s.handshakes == 4; }));
+  for (auto& v : viewers) {
+    proto::ServerHello reply;
+    ASSERT_EQ(v->hello(reply), proto::Error::kNone);
+  }
+  hub_.publish(make_encoded_frame(9));
+  for (auto& v : viewers)
+    expect_frame_at_least(*v, 9);
+  EXPECT_EQ(stats().handshakes_dropped, 0u);
+  EXPECT_EQ(stats().clients, 10u);
+}
+
+TEST_F(ServerTest, OneAddressCannotHoldMoreThanItsLimit) {
+  ServerLimits limits = patient();
+  limits.max_per_address = 2;
+  start(limits);
+  LoopbackClient a(port_, "127.0.0.2");
+  LoopbackClient b(port_, "127.0.0.2");
+  ASSERT_TRUE(stats_eventually([](const ServerStats& s) { return s.accepted == 2; }));
+  LoopbackClient c(port_, "127.0.0.2");
+  ASSERT_TRUE(c.connected());
+  EXPECT_TRUE(c.wait_closed());
+  EXPECT_EQ(stats().over_address_limit, 1u);
+  // Another address is not held back by the first one's share.
+  auto viewer = handshaken_client();
+  hub_.publish(make_encoded_frame(2));
+  expect_frame_at_least(*viewer, 2);
+  // A connection closed gives its address its place back.
+  a.close();
+  ASSERT_TRUE(stats_eventually([](const ServerStats& s) { return s.clients == 2; }));
+  LoopbackClient d(port_, "127.0.0.2");
+  ASSERT_TRUE(stats_eventually([](const ServerStats& s) { return s.accepted == 4; }));
+  EXPECT_EQ(stats().over_address_limit, 1u);
+}
+
+TEST_F(ServerTest, AClientThatStopsReadingIsCutAndItsUnsentFramesLetGo) {
+  ServerLimits limits = patient();
+  limits.write_timeout = 300ms;
+  start(limits);
+  auto stuck = handshaken_client();
+  auto fine = handshaken_client();
+  ASSERT_TRUE(stats_eventually([](const ServerStats& s) { return s.handshakes == 0; }));
+  // 1 MB frames until the one that never reads has been cut; the other reads each one.
+  std::uint64_t seq = 0;
+  while (stats().stalled == 0) {
+    ASSERT_LT(seq, 1000u) << "a client that reads nothing was never cut";
+    hub_.publish(testing::make_filler_frame(++seq, 1u << 20));
+    expect_frame_at_least(*fine, seq);
+  }
+  ASSERT_TRUE(stats_eventually([](const ServerStats& s) { return s.clients == 1; }));
+  // Closed with a reset: what it had not taken was thrown away, not sent after a FIN.
+  EXPECT_EQ(stuck->wait_end(), asio::error::connection_reset);
+  hub_.publish(testing::make_filler_frame(++seq, 1u << 20));
+  expect_frame_at_least(*fine, seq);
+}
+
+// Lowers this process's soft limit on open files so that exactly `spare` descriptors are
+// left, and puts everything back when it goes. The limit bounds descriptor numbers, not their
+// count, so the holes below the highest open one are filled first. Each test runs in a process
+// of its own (gtest_discover_tests), so nothing else sees the lower limit.
+class OpenFileLimit {
+ public:
+  explicit OpenFileLimit(int spare) {
+    getrlimit(RLIMIT_NOFILE, &old_);
+    int highest = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd"))
+      highest = std::max(highest, std::stoi(entry.path().filename().string()));
+    rlimit lower = old_;
+    lower.rlim_cur = static_cast<rlim_t>(highest + 1 + spare);
+    if (setrlimit(RLIMIT_NOFILE, &lower) != 0) return;
+    for (;;) {
+      const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (fd < 0) break;
+      if (fd > highest) {
+        ::close(fd);
+        break;
+      }
+      fillers_.push_back(fd);
+    }
+    set_ = true;
+  }
+  ~OpenFileLimit() {
+    for (const int fd : fillers_)
+      ::close(fd);
+    setrlimit(RLIMIT_NOFILE, &old_);
+  }
+  OpenFileLimit(const OpenFileLimit&) = delete;
+  OpenFileLimit& operator=(const OpenFileLimit&) = delete;
+  bool set() const { return set_; }
+
+ private:
+  rlimit old_{};
+  std::vector<int> fillers_;
+  bool set_ = false;
+};
+
+// A blocking client of one descriptor: a LoopbackClient's own event loop takes three more,
+// which a test at the open-file limit cannot spare.
+class OneFdClient {
+ public:
+  explicit OneFdClient(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = fd_ >= 0 && ::connect(fd_, reinterpret_cast<const sockaddr*>(&to), sizeof to) == 0;
+  }
+  ~OneFdClient() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  OneFdClient(const OneFdClient&) = delete;
+  OneFdClient& operator=(const OneFdClient&) = delete;
+  bool connected() const { return connected_; }
+  // True once the server ended the connection (end of stream or reset) within kTimeout.
+  bool closed_by_server() const {
+    const timeval wait{static_cast<time_t>(testing::kTimeout.count() / 1000), 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+    char sink[256];
+    const ssize_t n = ::recv(fd_, sink, sizeof sink, 0);
+    return n == 0 || (n < 0 && errno == ECONNRESET);
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
+
+TEST_F(ServerTest, OutOfDescriptorsTheServerShedsPausesAndServesAgain) {
+  start();
+  auto viewer = handshaken_client();
+  ASSERT_TRUE(stats_eventually([](const ServerStats& s) { return s.handshakes == 0; }));
+  ASSERT_TRUE(harness_.on_loop([this] { return harness_.server().holds_spare_fd(); }));
+  {
+    // One descriptor left: the late client's socket takes it, so the server's accept() fails.
+    OpenFileLimit limit(1);
+    ASSERT_TRUE(limit.set());
+    OneFdClient late(port_);
+    ASSERT_TRUE(late.connected());
+    // The reserve descriptor took it off the queue and closed it: a reset, not a hang.
+    EXPECT_TRUE(late.closed_by_server());
+    ASSERT_TRUE(stats_eventually([](const ServerStats& s) { return s.shed == 1; }));
+    // The viewer it already had goes on.
+    hub_.publish(make_encoded_frame(1));
+    expect_frame_at_least(*viewer, 1);
+  }
+  // Descriptors to spare again: the next client is served.
+  auto next = handshaken_client();
+  hub_.publish(make_encoded_frame(2));
+  expect_frame_at_least(*next, 2);
+  // One failure, one pause: a loop that retried at once would have failed thousands of times
+  // by now.
+  EXPECT_EQ(stats().accept_failures, 1u);
+  EXPECT_EQ(stats().rejected, 1u);
 }
 
 TEST_F(ServerTest, StopClosesEveryClient) {
