@@ -6,6 +6,7 @@
 #include <cstring>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "device/serve/hub.hpp"
 #include "device/serve/server.hpp"
 #include "device/serve/spare_fd.hpp"
+#include "device/serve/tls.hpp"
 #include "device/show_access.hpp"
 #include "shared/crypto.hpp"
 #include "shared/log.hpp"
@@ -63,8 +65,24 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (opt.show_access) {
-    std::cout << access_text(opt.listen, opt.credentials, reachable_names(opt.listen))
-              << std::flush;
+    // Reads the certificate the service made, never makes one: that is the service's to do,
+    // as its own user, in its own state directory.
+    std::optional<TlsIdentity> identity;
+    std::string tls_note;
+    if (opt.tls.mode != "off") {
+      TlsIdentity id;
+      if (read_tls_identity(tls_cert_file(opt.tls), id, tls_note)) {
+        identity = id;
+      } else {
+        tls_note +=
+            "; camstreamd makes it when it starts with --tls auto (start the service, then "
+            "ask again)";
+      }
+    }
+    std::cout << access_text(opt.listen, opt.credentials, reachable_names(opt.listen),
+                             identity ? &*identity : nullptr);
+    if (!tls_note.empty()) std::cout << "\nTLS: " << tls_note << "\n";
+    std::cout << std::flush;
     return 0;
   }
 
@@ -125,6 +143,23 @@ int main(int argc, char** argv) {
     }
     server.set_access(Access(credentials));
     std::string error;
+    // TLS: the certificate is loaded (or made) before anything is served, so a bad file stops
+    // the daemon at once with its name.
+    std::unique_ptr<TlsServer> tls;
+    if (opt.tls.mode != "off") {
+      TlsSettings settings = opt.tls;
+      settings.names = reachable_names(opt.listen);
+      for (const char* local : {"localhost", "127.0.0.1", "::1"}) {
+        if (std::find(settings.names.begin(), settings.names.end(), local) == settings.names.end())
+          settings.names.emplace_back(local);
+      }
+      tls = TlsServer::make(settings, error);
+      if (!tls) {
+        log::error(error);
+        return 1;
+      }
+      server.set_tls(tls.get());
+    }
     if (!server.listen(opt.listen, error)) {
       log::error(error);
       return 1;
@@ -161,6 +196,12 @@ int main(int argc, char** argv) {
                 to_string(HostPort{name, bound.port}) + "/?token=" + run_token +
                 " or with: camview --token " + run_token + " " +
                 to_string(HostPort{name, bound.port}));
+    }
+    if (tls) {
+      const TlsIdentity& id = tls->identity();
+      log::info("TLS on the same port (https://, camstreams://), certificate " + id.cert_file +
+                ", SHA-256 fingerprint " + id.fingerprint + " (camview --pin " + id.fingerprint +
+                "; curl --pinnedpubkey sha256//" + id.public_key_pin + ")");
     }
     char rate[32];
     std::snprintf(rate, sizeof rate, "%g fps", opt.fps);

@@ -60,7 +60,7 @@ std::vector<std::string> reachable_names(const HostPort& listen) {
 }
 
 std::string access_text(const HostPort& listen, const Credentials& credentials,
-                        const std::vector<std::string>& names) {
+                        const std::vector<std::string>& names, const TlsIdentity* tls) {
   std::string out;
   const bool open = credentials.empty();
   // Viewers get a view token where there is one: these URLs end up in dashboards and notes.
@@ -81,8 +81,15 @@ std::string access_text(const HostPort& listen, const Credentials& credentials,
              " token; treat them like a password.\n";
     }
   }
+  if (tls) {
+    out += "TLS is on: the certificate's SHA-256 fingerprint is " + tls->fingerprint +
+           "\n(a browser shows it when it warns about the self-signed certificate; camview --pin "
+           "takes it, curl --pinnedpubkey sha256//" +
+           tls->public_key_pin + "). The same port also answers http:// and camview without TLS.\n";
+  }
   for (const std::string& name : names) {
-    const std::string base = "http://" + to_string(HostPort{name, listen.port});
+    const std::string where = to_string(HostPort{name, listen.port});
+    const std::string base = (tls ? "https://" : "http://") + where;
     out += "\n" + name + ":\n";
     if (open || !token.empty()) {
       out += "  browser:   " + base + "/" + q + "\n";
@@ -90,7 +97,7 @@ std::string access_text(const HostPort& listen, const Credentials& credentials,
              "   (VLC, ffmpeg, Home Assistant's MJPEG camera, OctoPrint)\n";
       out += "  snapshot:  " + base + "/snapshot" + q + "\n";
       out += "  camview:   camview " + (token.empty() ? "" : "--token " + token + " ") +
-             to_string(HostPort{name, listen.port}) + "\n";
+             (tls ? "--pin " + tls->fingerprint + " camstreams://" + where : where) + "\n";
     } else {
       out += "  browser:   " + base + "/   (it asks for a user name and password)\n";
     }

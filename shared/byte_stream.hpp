@@ -20,9 +20,19 @@ class ByteStream {
   using Tls = asio::ssl::stream<asio::ip::tcp::socket>;
 
   explicit ByteStream(asio::ip::tcp::socket socket) : stream_(std::move(socket)) {}
+  // A socket not yet open, to connect through socket().
+  explicit ByteStream(asio::io_context& io)
+      : stream_(std::in_place_type<asio::ip::tcp::socket>, io) {}
   // TLS over `socket`; the handshake is the owner's to do, through tls().
   ByteStream(asio::ip::tcp::socket socket, asio::ssl::context& context)
       : stream_(std::in_place_type<Tls>, std::move(socket), context) {}
+
+  // Turns a connection in the clear into TLS over the same socket, before anything was read
+  // through it; the handshake is the owner's to do, through tls().
+  void start_tls(asio::ssl::context& context) {
+    asio::ip::tcp::socket socket = std::move(std::get<asio::ip::tcp::socket>(stream_));
+    stream_.emplace<Tls>(std::move(socket), context);
+  }
 
   executor_type get_executor() {
     return std::visit([](auto& s) -> executor_type { return s.get_executor(); }, stream_);

@@ -1,4 +1,5 @@
 // main.cpp - camview: reads the options and wires connection -> mailbox -> Viewer -> display.
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdint>
@@ -16,12 +17,14 @@
 #include "shared/address.hpp"
 #include "shared/log.hpp"
 #include "shared/text.hpp"
+#include "shared/tls_trust.hpp"
 #include "shared/version.hpp"
 #include "viewer/display/display.hpp"
 #include "viewer/keys.hpp"
 #include "viewer/main_loop.hpp"
 #include "viewer/net/connect.hpp"
 #include "viewer/net/http_url.hpp"
+#include "viewer/net/tls_client.hpp"
 #include "viewer/viewer.hpp"
 
 using namespace camstream;
@@ -46,9 +49,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("camview ") + kVersion);
   app.footer(key_help_text());
   app.add_option("target", targets,
-                 "HOST[:PORT] of a camstreamd (default port 8080), or the http:// URL of an "
-                 "MJPEG stream (camstreamd's /stream, ustreamer, mjpg-streamer, ffmpeg); "
-                 "several make a grid")
+                 "HOST[:PORT] of a camstreamd (default port 8080), camstreams://HOST[:PORT] for "
+                 "one with TLS, or the http:// or https:// URL of an MJPEG stream (camstreamd's "
+                 "/stream, ustreamer, mjpg-streamer, ffmpeg); several make a grid")
       ->required();
   app.add_flag("--no-display", opt.no_display,
                "Receive and decode without opening a window (for headless machines and tests)");
@@ -69,6 +72,24 @@ int main(int argc, char** argv) {
                  "CAMSTREAM_TOKEN. Native: proved without being sent; HTTP: a Bearer token");
   app.add_option("--token-file", token_file, "Read the token from the first line of this file")
       ->excludes("--token");
+  bool tls = false;
+  TlsTrust trust;
+  std::string pin;
+  app.add_flag("--tls", tls,
+               "Connect with TLS (camstreamd --tls auto), as camstreams:// and https:// do");
+  app.add_option("--ca", trust.ca_file,
+                 "Trust the server's certificate when this CA (PEM) signed it and it names the "
+                 "host; implies --tls")
+      ->check(CLI::ExistingFile);
+  app.add_option("--pin", pin,
+                 "Trust only the certificate with this SHA-256 fingerprint (camstreamd "
+                 "--show-access prints it); implies --tls")
+      ->excludes("--ca");
+  trust.known_hosts = KnownHosts::default_path();
+  app.add_option("--known-hosts", trust.known_hosts,
+                 "Without --ca or --pin, trust a server's certificate on first use and remember "
+                 "it here, refusing it if it changes, like ssh")
+      ->capture_default_str();
   bool no_reconnect = false;
   app.add_flag("--no-reconnect", no_reconnect,
                "Exit (1) when the stream ends instead of reconnecting, as scripts want");
@@ -109,6 +130,16 @@ int main(int argc, char** argv) {
   } else if (opt.token.empty()) {
     if (const char* env = std::getenv("CAMSTREAM_TOKEN")) opt.token = env;
   }
+  if (!pin.empty()) {
+    const auto normalized = normalize_fingerprint(pin);
+    if (!normalized) {
+      std::cerr << "camview: error: --pin takes a SHA-256 fingerprint (64 hex digits, with or "
+                   "without colons), as camstreamd --show-access prints it\n";
+      return kExitUsage;
+    }
+    trust.pin = *normalized;
+  }
+  opt.tls = tls || !trust.ca_file.empty() || !trust.pin.empty();
   opt.reconnect.enabled = !no_reconnect;
   if (!opt.record.empty() && targets.size() > 1) {
     std::cerr << "camview: error: --record takes one camera; with several, press r in the "
@@ -119,7 +150,16 @@ int main(int argc, char** argv) {
   std::vector<ViewerOptions> cameras;
   for (const std::string& target : targets) {
     ViewerOptions camera = opt;
-    if (looks_like_url(target)) {
+    if (is_camstreams_url(target)) {
+      const auto parsed = parse_camstreams_url(target, error);
+      if (!parsed) {
+        std::cerr << "camview: error: bad address '" << target << "': " << error
+                  << "; e.g. camstreams://raspberrypi.local:8080\n";
+        return kExitUsage;
+      }
+      camera.target = *parsed;
+      camera.tls = true;
+    } else if (looks_like_url(target)) {
       camera.url = parse_http_url(target, error);
       if (!camera.url) {
         std::cerr << "camview: error: bad URL '" << target << "': " << error
@@ -127,6 +167,8 @@ int main(int argc, char** argv) {
         return kExitUsage;
       }
       camera.target = camera.url->server;
+      if (camera.tls) camera.url->tls = true;
+      camera.tls = camera.url->tls;
     } else {
       const auto parsed = parse_target(target, error);
       if (!parsed) {
@@ -139,14 +181,25 @@ int main(int argc, char** argv) {
     if (targets.size() > 1) camera.label = source_name(camera) + ": ";
     cameras.push_back(std::move(camera));
   }
+  // One TLS context for every camera that asks for TLS.
+  std::shared_ptr<TlsClient> tls_client;
+  if (std::any_of(cameras.begin(), cameras.end(), [](const ViewerOptions& c) { return c.tls; })) {
+    tls_client = TlsClient::make(trust, error);
+    if (!tls_client) {
+      std::cerr << "camview: error: " << error << "\n";
+      return kExitUsage;
+    }
+  }
   std::signal(SIGINT, [](int) { g_interrupted.store(true); });
   std::signal(SIGTERM, [](int) { g_interrupted.store(true); });
 
   // Each viewer's links call `notify` from their own threads; the viewers live until the end.
   const auto make_viewers = [&](const std::function<void()>& notify) {
     std::vector<std::unique_ptr<Viewer>> viewers;
-    for (const ViewerOptions& c : cameras)
-      viewers.push_back(std::make_unique<Viewer>(c, link_maker(c.target, c.url, c.token, notify)));
+    for (const ViewerOptions& c : cameras) {
+      viewers.push_back(std::make_unique<Viewer>(
+          c, link_maker(c.target, c.url, c.token, notify, {}, c.tls ? tls_client : nullptr)));
+    }
     return viewers;
   };
   const auto pointers = [](const std::vector<std::unique_ptr<Viewer>>& viewers) {

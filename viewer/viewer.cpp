@@ -30,7 +30,8 @@ std::string format(const char* fmt, double a, double b = 0) {
 }  // namespace
 
 std::string source_name(const ViewerOptions& opt) {
-  return opt.url ? to_string(*opt.url) : to_string(opt.target);
+  if (opt.url) return to_string(*opt.url);
+  return (opt.tls ? "camstreams://" : "") + to_string(opt.target);
 }
 
 Viewer::Viewer(ViewerOptions opt, Feed::MakeLink make)

@@ -29,6 +29,7 @@ struct ViewerOptions {
   HostPort target;
   std::optional<HttpUrl> url;  // an HTTP MJPEG stream instead of the native protocol
   std::string token;           // --token, --token-file or CAMSTREAM_TOKEN; empty for none
+  bool tls = false;            // camstreams://, https:// or --tls
   bool no_display = false;
   bool print_fps = false;
   bool check_pattern = false;

@@ -24,17 +24,39 @@ bool looks_like_http(const std::array<char, Connection::kSniffBytes>& b) {
 }  // namespace
 
 Connection::Connection(asio::ip::tcp::socket socket, SessionHost& host, Peer peer)
-    : socket_(std::move(socket)),
+    : stream_(std::move(socket)),
       host_(host),
-      deadline_(socket_.get_executor()),
+      deadline_(stream_.get_executor()),
       peer_(std::move(peer)) {}
 
 void Connection::start() {
-  tune_client_socket(socket_);
+  tune_client_socket(stream_.socket());
   auto self = shared_from_this();
   deadline_.arm(host_.limits().handshake_timeout,
                 [self] { self->refuse("said nothing recognisable in time", true); });
-  asio::async_read(socket_, asio::buffer(first_), [self](std::error_code e, std::size_t) {
+  asio::ssl::context* tls = host_.tls_context();
+  if (!tls) return read_first_bytes();
+  // Look at the first byte without taking it: the TLS layer, or a session, reads it again.
+  stream_.socket().async_receive(
+      asio::buffer(first_.data(), 1), asio::socket_base::message_peek,
+      [self, tls](std::error_code e, std::size_t n) {
+        if (self->closed_) return;
+        if (e || n == 0) return self->refuse("left before the handshake", true);
+        if (static_cast<std::uint8_t>(self->first_[0]) != kTlsHandshakeRecord)
+          return self->read_first_bytes();
+        self->stream_.start_tls(*tls);
+        self->stream_.tls()->async_handshake(
+            asio::ssl::stream_base::server, [self](std::error_code he) {
+              if (self->closed_) return;
+              if (he) return self->refuse("TLS handshake failed: " + he.message(), true);
+              self->read_first_bytes();
+            });
+      });
+}
+
+void Connection::read_first_bytes() {
+  auto self = shared_from_this();
+  asio::async_read(stream_, asio::buffer(first_), [self](std::error_code e, std::size_t) {
     if (self->closed_) return;
     if (e) return self->refuse("left before the handshake", true);
     self->on_sniffed();
@@ -51,11 +73,11 @@ void Connection::on_sniffed() {
   closed_ = true;
   const std::string_view first(first_.data(), first_.size());
   if (native) {
-    auto session = std::make_shared<NativeSession>(std::move(socket_), host_, peer_);
+    auto session = std::make_shared<NativeSession>(std::move(stream_), host_, peer_);
     host_.hand_over(*this, session);
     session->start(first, deadline);
   } else {
-    auto session = std::make_shared<HttpSession>(std::move(socket_), host_, peer_);
+    auto session = std::make_shared<HttpSession>(std::move(stream_), host_, peer_);
     host_.hand_over(*this, session);
     session->start(first, deadline);
   }
@@ -66,7 +88,7 @@ void Connection::close(const std::string&) {
   closed_ = true;
   deadline_.disarm();
   asio::error_code ec;
-  socket_.close(ec);
+  stream_.socket().close(ec);
 }
 
 void Connection::refuse(const std::string& reason, bool refused) {

@@ -89,12 +89,12 @@ std::string frame_fields(const EncodedFrame& f) {
 
 }  // namespace
 
-HttpSession::HttpSession(asio::ip::tcp::socket socket, SessionHost& host, Peer peer)
-    : socket_(std::move(socket)),
+HttpSession::HttpSession(ByteStream stream, SessionHost& host, Peer peer)
+    : stream_(std::move(stream)),
       host_(host),
       peer_(std::move(peer)),
-      deadline_(socket_.get_executor()),
-      stall_(socket_.get_executor(), host.limits().write_timeout),
+      deadline_(stream_.get_executor()),
+      stall_(stream_.get_executor(), host.limits().write_timeout),
       connected_us_(monotonic_us()) {}
 
 void HttpSession::start(std::string_view first_bytes, Deadline::Clock::time_point deadline) {
@@ -114,8 +114,8 @@ void HttpSession::close(const std::string&) {
   watch_.reset();
   slot_.clear();
   asio::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  stream_.socket().close(ec);
 }
 
 void HttpSession::end(const std::string& reason, bool refused) {
@@ -136,7 +136,7 @@ void HttpSession::end(const std::string& reason, bool refused) {
 
 std::optional<ClientFigures> HttpSession::client_figures(std::uint64_t now_us) const {
   if (state_ != State::kStreaming) return std::nullopt;
-  return slot_.figures(peer_.name, "http", connected_us_, now_us);
+  return slot_.figures(peer_.name, stream_.encrypted() ? "https" : "http", connected_us_, now_us);
 }
 
 void HttpSession::cancel_request() {
@@ -156,7 +156,7 @@ void HttpSession::arm_at(Deadline::Clock::time_point when, void (HttpSession::*o
 }
 
 void HttpSession::read_more() {
-  socket_.async_read_some(
+  stream_.async_read_some(
       asio::buffer(chunk_), [this, self = shared_from_this()](std::error_code e, std::size_t n) {
         if (state_ != State::kReading) return;
         if (e) {
@@ -284,7 +284,7 @@ void HttpSession::send_text(int status, std::string_view type, std::string body,
 void HttpSession::write_response() {
   state_ = State::kWriting;
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_out_), asio::buffer(body_out_)};
-  stall_.write(socket_, buffers, [this, self = shared_from_this()](std::error_code e, std::size_t) {
+  stall_.write(stream_, buffers, [this, self = shared_from_this()](std::error_code e, std::size_t) {
     if (state_ != State::kWriting) return;
     if (e) return end("left before the response was sent", false);
     after_response();
@@ -300,7 +300,7 @@ void HttpSession::send_error(int status, const std::string& detail, std::string_
   // A read may be pending (a timeout cut it short); its completion is ignored from here on.
   if (state_ == State::kReading) {
     asio::error_code ignored;
-    socket_.cancel(ignored);
+    stream_.socket().cancel(ignored);
   }
   send_text(status, "text/plain; charset=utf-8",
             std::to_string(status) + " " + status_text(status) + ": " + detail + "\n", head_only_,
@@ -336,8 +336,8 @@ void HttpSession::send_snapshot(const EncodedFramePtr& frame) {
   state_ = State::kWriting;
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head_out_), asio::const_buffer()};
   if (!head_only_) buffers[1] = asio::buffer(frame->jpeg().data(), frame->jpeg().size());
-  send_buffer_.fit(socket_, asio::buffer_size(buffers));
-  stall_.write(socket_, buffers, [this, self = shared_from_this()](std::error_code e, std::size_t) {
+  send_buffer_.fit(stream_.socket(), asio::buffer_size(buffers));
+  stall_.write(stream_, buffers, [this, self = shared_from_this()](std::error_code e, std::size_t) {
     if (state_ != State::kWriting) return;
     body_frame_.reset();
     if (e) return end("left before the snapshot was sent", false);
@@ -353,10 +353,17 @@ void HttpSession::after_response() {
   if (!keep_alive_) {
     // Closing with unread request bytes would send a reset that can destroy the answer in
     // flight: end our side, then drain until the peer closes or the timer gives up on it.
-    asio::error_code ignored;
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    // Inside TLS, ending our side is a close_notify, and the shutdown reads until the peer's.
     state_ = State::kDraining;
     arm(host_.limits().handshake_timeout, &HttpSession::on_drain_timeout);
+    if (auto* tls = stream_.tls()) {
+      return tls->async_shutdown([this, self = shared_from_this()](std::error_code) {
+        if (state_ != State::kDraining) return;
+        end(end_reason_.empty() ? "done" : end_reason_, end_refused_);
+      });
+    }
+    asio::error_code ignored;
+    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
     return drain();
   }
   state_ = State::kReading;
@@ -365,7 +372,7 @@ void HttpSession::after_response() {
 }
 
 void HttpSession::drain() {
-  socket_.async_read_some(asio::buffer(chunk_),
+  stream_.async_read_some(asio::buffer(chunk_),
                           [this, self = shared_from_this()](std::error_code e, std::size_t) {
                             if (state_ != State::kDraining) return;
                             if (e)
@@ -389,7 +396,7 @@ void HttpSession::start_stream() {
   // A new viewer gets the current picture at once, after the head.
   slot_.begin(monotonic_us(), host_.latest_frame());
   stream_head_in_flight_ = true;
-  stall_.write(socket_, asio::buffer(head_out_),
+  stall_.write(stream_, asio::buffer(head_out_),
                [this, self = shared_from_this()](std::error_code e, std::size_t) {
                  if (state_ != State::kStreaming) return;
                  stream_head_in_flight_ = false;
@@ -402,7 +409,7 @@ void HttpSession::start_stream() {
 void HttpSession::watch_stream() {
   // The client has nothing more to say; reading only notices when it leaves. What it sends
   // anyway is read into the same small buffer and dropped.
-  socket_.async_read_some(asio::buffer(chunk_),
+  stream_.async_read_some(asio::buffer(chunk_),
                           [this, self = shared_from_this()](std::error_code e, std::size_t) {
                             if (state_ != State::kStreaming) return;
                             if (e) return end("disconnected", false);
@@ -437,8 +444,8 @@ void HttpSession::write_next_part() {
   const std::array<asio::const_buffer, 3> buffers{asio::buffer(head_out_),
                                                   asio::buffer(f.jpeg().data(), f.jpeg().size()),
                                                   asio::buffer(kCrlf.data(), kCrlf.size())};
-  send_buffer_.fit(socket_, asio::buffer_size(buffers));
-  stall_.write(socket_, buffers, [this, self = shared_from_this()](std::error_code e, std::size_t) {
+  send_buffer_.fit(stream_.socket(), asio::buffer_size(buffers));
+  stall_.write(stream_, buffers, [this, self = shared_from_this()](std::error_code e, std::size_t) {
     if (state_ != State::kStreaming) return;
     if (e) return end("disconnected", false);
     body_frame_.reset();
@@ -468,7 +475,7 @@ void HttpSession::on_frame_timeout() {
 void HttpSession::on_stall() {
   if (state_ == State::kEnded) return;
   host_.client_stalled();
-  abort_on_close(socket_);
+  abort_on_close(stream_.socket());
   end("stalled: no byte taken for " + std::to_string(host_.limits().write_timeout.count()) + " ms",
       false);
 }

@@ -16,6 +16,7 @@
 #include "device/serve/session.hpp"
 #include "device/serve/socket_options.hpp"
 #include "device/serve/stall_detector.hpp"
+#include "shared/byte_stream.hpp"
 
 namespace camstream {
 
@@ -30,7 +31,7 @@ namespace camstream {
 class HttpSession final : public Session, public std::enable_shared_from_this<HttpSession> {
  public:
   // `peer` names the client in log lines.
-  HttpSession(asio::ip::tcp::socket socket, SessionHost& host, Peer peer);
+  HttpSession(ByteStream stream, SessionHost& host, Peer peer);
 
   // Starts with the bytes already read off the socket (the dialect sniff); the first request
   // head must be complete by `deadline`.
@@ -73,7 +74,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   // Closes, logs why and tells the host.
   void end(const std::string& reason, bool refused);
 
-  asio::ip::tcp::socket socket_;
+  ByteStream stream_;
   SessionHost& host_;
   const Peer peer_;
   Deadline deadline_;  // for the request head, a snapshot's frame, the drain

@@ -10,11 +10,11 @@
 
 namespace camstream {
 
-NativeSession::NativeSession(asio::ip::tcp::socket socket, SessionHost& host, Peer peer)
-    : socket_(std::move(socket)),
+NativeSession::NativeSession(ByteStream stream, SessionHost& host, Peer peer)
+    : stream_(std::move(stream)),
       host_(host),
-      deadline_(socket_.get_executor()),
-      stall_(socket_.get_executor(), host.limits().write_timeout),
+      deadline_(stream_.get_executor()),
+      stall_(stream_.get_executor(), host.limits().write_timeout),
       peer_(std::move(peer)),
       connected_us_(monotonic_us()) {}
 
@@ -24,7 +24,7 @@ void NativeSession::start(std::string_view first, Deadline::Clock::time_point de
   auto self = shared_from_this();
   stall_.on_stall([self] { self->on_stall(); });
   deadline_.arm_at(deadline, [self] { self->end("said nothing recognisable in time"); });
-  asio::async_read(socket_, asio::buffer(hello_.data() + n, hello_.size() - n),
+  asio::async_read(stream_, asio::buffer(hello_.data() + n, hello_.size() - n),
                    [self](std::error_code e, std::size_t) {
                      if (self->closed_) return;
                      if (e) return self->end("left during the handshake");
@@ -69,7 +69,7 @@ void NativeSession::on_hello() {
   write(buffers, [self] {
     self->deadline_.arm(self->host_.limits().handshake_timeout,
                         [self] { self->end("sent no token in time"); });
-    asio::async_read(self->socket_, asio::buffer(self->auth_in_),
+    asio::async_read(self->stream_, asio::buffer(self->auth_in_),
                      [self](std::error_code e, std::size_t) {
                        if (self->closed_) return;
                        if (e) return self->end("left before proving a token");
@@ -115,7 +115,7 @@ void NativeSession::start_streaming() {
 
 void NativeSession::read_header() {
   auto self = shared_from_this();
-  asio::async_read(socket_, asio::buffer(header_in_), [self](std::error_code e, std::size_t) {
+  asio::async_read(stream_, asio::buffer(header_in_), [self](std::error_code e, std::size_t) {
     if (self->closed_) return;
     if (e) return self->end(e == asio::error::eof ? "disconnected" : e.message());
     const proto::Error err =
@@ -133,7 +133,7 @@ void NativeSession::read_header() {
 void NativeSession::read_payload() {
   auto self = shared_from_this();
   // current_.length was checked against kMaxControlPayload, the size of payload_in_.
-  asio::async_read(socket_, asio::buffer(payload_in_.data(), current_.length),
+  asio::async_read(stream_, asio::buffer(payload_in_.data(), current_.length),
                    [self](std::error_code e, std::size_t) {
                      if (self->closed_) return;
                      if (e) return self->end("disconnected mid-message");
@@ -174,7 +174,7 @@ void NativeSession::write_next() {
   writing_frame_ = slot_.take(monotonic_us());
   if (!writing_frame_) return;
   const EncodedFrame& f = *writing_frame_;
-  send_buffer_.fit(socket_, f.prefix.size() + f.jpeg().size());
+  send_buffer_.fit(stream_.socket(), f.prefix.size() + f.jpeg().size());
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(f.prefix),
                                                   asio::buffer(f.jpeg().data(), f.jpeg().size())};
   write(buffers, [self] {
@@ -189,7 +189,7 @@ void NativeSession::write(const Buffers& buffers, std::function<void()> then) {
   writing_ = true;
   auto self = shared_from_this();
   // A client that stops reading (or pings but never reads) stalls here.
-  stall_.write(socket_, buffers, [self, then = std::move(then)](std::error_code e, std::size_t) {
+  stall_.write(stream_, buffers, [self, then = std::move(then)](std::error_code e, std::size_t) {
     if (self->closed_) return;
     self->writing_ = false;
     if (e) {
@@ -209,7 +209,7 @@ void NativeSession::reply_and_end(std::span<const std::uint8_t> bytes, const std
 void NativeSession::on_stall() {
   if (closed_) return;
   host_.client_stalled();
-  abort_on_close(socket_);
+  abort_on_close(stream_.socket());
   end("stalled: no byte taken for " + std::to_string(host_.limits().write_timeout.count()) + " ms");
 }
 
@@ -220,8 +220,8 @@ void NativeSession::close(const std::string&) {
   deadline_.disarm();
   stall_.cancel();
   asio::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  stream_.socket().close(ec);
   slot_.clear();
   writing_frame_.reset();
 }
@@ -243,7 +243,8 @@ void NativeSession::end(const std::string& reason) {
 
 std::optional<ClientFigures> NativeSession::client_figures(std::uint64_t now_us) const {
   if (!streaming_ || closed_) return std::nullopt;
-  return slot_.figures(peer_.name, "native", connected_us_, now_us);
+  return slot_.figures(peer_.name, stream_.encrypted() ? "native+tls" : "native", connected_us_,
+                       now_us);
 }
 
 }  // namespace camstream

@@ -17,6 +17,7 @@
 #include "device/serve/session.hpp"
 #include "device/serve/socket_options.hpp"
 #include "device/serve/stall_detector.hpp"
+#include "shared/byte_stream.hpp"
 #include "shared/protocol.hpp"
 
 namespace camstream {
@@ -29,7 +30,7 @@ namespace camstream {
 // the session.
 class NativeSession final : public Session, public std::enable_shared_from_this<NativeSession> {
  public:
-  NativeSession(asio::ip::tcp::socket socket, SessionHost& host, Peer peer);
+  NativeSession(ByteStream stream, SessionHost& host, Peer peer);
 
   // `first`: the hello's first bytes, read by the sniff; the rest must arrive by `deadline`.
   void start(std::string_view first, Deadline::Clock::time_point deadline);
@@ -62,7 +63,7 @@ class NativeSession final : public Session, public std::enable_shared_from_this<
   void end(const std::string& reason);
   void on_stall();
 
-  asio::ip::tcp::socket socket_;
+  ByteStream stream_;
   SessionHost& host_;
   Deadline deadline_;  // the handshake's
   StallDetector stall_;

@@ -18,6 +18,7 @@
 #include "device/serve/client_log.hpp"
 #include "device/serve/session.hpp"
 #include "device/serve/spare_fd.hpp"
+#include "device/serve/tls.hpp"
 #include "shared/address.hpp"
 
 namespace camstream {
@@ -75,6 +76,9 @@ class Server final : private SessionHost {
   const ServerLimits& limits() const override { return limits_; }
   // Before start(): who may watch and steer. Without it the camera is open to every client.
   void set_access(Access access) { access_ = std::move(access); }
+  // Before start(): TLS on the same port, beside the clear dialects; `tls` must outlive the
+  // server. Without it every connection is in the clear.
+  void set_tls(TlsServer* tls) { tls_ = tls; }
   // The pipeline's part of the figures; `source` must stay valid while the event loop runs.
   // Without one, the figures leave the pipeline out.
   void set_pipeline_figures(const PipelineFiguresSource* source) { pipeline_ = source; }
@@ -119,6 +123,7 @@ class Server final : private SessionHost {
   std::uint64_t request_frame(std::function<void(const EncodedFramePtr&)> done) override;
   void cancel_frame_request(std::uint64_t id) override;
   Access& access() override { return access_; }
+  asio::ssl::context* tls_context() override { return tls_ ? &tls_->context() : nullptr; }
   void auth_failed(const Peer& peer) override;
   void frame_sent(std::uint64_t write_us) override;
   void frame_skipped() override;
@@ -133,6 +138,7 @@ class Server final : private SessionHost {
   Hub& hub_;
   const ServerLimits limits_;
   Access access_;
+  TlsServer* tls_ = nullptr;
   // When each address last had a failed attempt logged: one line per address per minute.
   std::unordered_map<std::string, std::uint64_t> auth_logged_us_;
   asio::ip::tcp::acceptor acceptor_;

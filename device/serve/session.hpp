@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include <asio.hpp>
+#include <asio/ssl.hpp>
 
 #include "device/capture/demand.hpp"
 #include "device/encode/encoded_frame.hpp"
@@ -94,6 +95,8 @@ class SessionHost {
 
   // Who may do what; the sessions ask it for each request or handshake.
   virtual Access& access() = 0;
+  // The TLS context when the server speaks TLS beside the clear dialects, else null.
+  virtual asio::ssl::context* tls_context() = 0;
   // A client presented credentials that matched nothing: counted, and logged now and then.
   virtual void auth_failed(const Peer& peer) = 0;
 

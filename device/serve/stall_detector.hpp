@@ -34,10 +34,10 @@ class StallDetector {
 
   // Writes all of `buffers` (which stay alive until `done` runs) under watch, then calls
   // done(error, bytes). `done` must hold the session, and so this detector, alive.
-  template <typename Buffers, typename Handler>
-  void write(asio::ip::tcp::socket& socket, const Buffers& buffers, Handler done) {
+  template <typename Stream, typename Buffers, typename Handler>
+  void write(Stream& stream, const Buffers& buffers, Handler done) {
     begin();
-    asio::async_write(socket, buffers, Progress{this},
+    asio::async_write(stream, buffers, Progress{this},
                       [this, done = std::move(done)](std::error_code e, std::size_t n) mutable {
                         end();
                         done(e, n);

@@ -150,11 +150,41 @@ bool make_self_signed(const std::string& cert_file, const std::string& key_file,
   return true;
 }
 
+std::string tls_cert_file(const TlsSettings& settings) {
+  if (settings.mode != "auto") return settings.cert_file;
+  return (settings.state_dir.empty() ? default_state_dir() : settings.state_dir) + "/tls-cert.pem";
+}
+
+bool read_tls_identity(const std::string& cert_file, TlsIdentity& identity, std::string& error) {
+  if (!exists(cert_file)) {
+    error = "there is no TLS certificate at " + cert_file + " yet";
+    return false;
+  }
+  const X509Ptr cert = read_cert(cert_file);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (!cert || X509_digest(cert.get(), EVP_sha256(), md, &n) != 1) {
+    error = "cannot read the TLS certificate " + cert_file + "; it must be PEM";
+    return false;
+  }
+  identity.cert_file = cert_file;
+  identity.fingerprint = colon_hex(md, n);
+  // curl's --pinnedpubkey hashes the whole SubjectPublicKeyInfo, DER-encoded.
+  unsigned char* spki = nullptr;
+  const int spki_size = i2d_PUBKEY(X509_get0_pubkey(cert.get()), &spki);
+  if (spki_size > 0) {
+    identity.public_key_pin = crypto::base64(
+        crypto::sha256(std::span<const std::uint8_t>(spki, static_cast<std::size_t>(spki_size))));
+  }
+  OPENSSL_free(spki);
+  return true;
+}
+
 std::unique_ptr<TlsServer> TlsServer::make(const TlsSettings& settings, std::string& error) {
   std::string cert_file = settings.cert_file, key_file = settings.key_file;
   if (settings.mode == "auto") {
     const std::string dir = settings.state_dir.empty() ? default_state_dir() : settings.state_dir;
-    cert_file = dir + "/tls-cert.pem";
+    cert_file = tls_cert_file(settings);
     key_file = dir + "/tls-key.pem";
     if (!exists(cert_file) || !exists(key_file)) {
       if (!make_dirs(dir)) {
@@ -183,23 +213,7 @@ std::unique_ptr<TlsServer> TlsServer::make(const TlsSettings& settings, std::str
             "; it must be the PEM key of " + cert_file + ", readable by camstreamd";
     return nullptr;
   }
-  const X509Ptr cert = read_cert(cert_file);
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  if (!cert || X509_digest(cert.get(), EVP_sha256(), md, &n) != 1) {
-    error = "cannot read the TLS certificate " + cert_file;
-    return nullptr;
-  }
-  tls->fingerprint_ = colon_hex(md, n);
-  // curl's --pinnedpubkey hashes the whole SubjectPublicKeyInfo, DER-encoded.
-  unsigned char* spki = nullptr;
-  const int spki_size = i2d_PUBKEY(X509_get0_pubkey(cert.get()), &spki);
-  if (spki_size > 0) {
-    tls->public_key_pin_ = crypto::base64(
-        crypto::sha256(std::span<const std::uint8_t>(spki, static_cast<std::size_t>(spki_size))));
-  }
-  OPENSSL_free(spki);
-  tls->cert_file_ = cert_file;
+  if (!read_tls_identity(cert_file, tls->identity_, error)) return nullptr;
   return tls;
 }
 

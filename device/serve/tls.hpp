@@ -21,6 +21,23 @@ struct TlsSettings {
   std::vector<std::string> names;
 };
 
+// Who the daemon's certificate says it is, as clients pin it.
+struct TlsIdentity {
+  std::string cert_file;
+  // SHA-256 of the certificate (DER), as "AB:CD:…", what browsers and `openssl x509
+  // -fingerprint -sha256` show and what camview --pin takes.
+  std::string fingerprint;
+  // SHA-256 of the public key (SubjectPublicKeyInfo) in base64, for curl --pinnedpubkey
+  // "sha256//…".
+  std::string public_key_pin;
+};
+
+// The certificate `settings` name: the given file, or --tls auto's in the state directory.
+std::string tls_cert_file(const TlsSettings& settings);
+// Reads the identity of an existing certificate, making nothing (camstreamd --show-access).
+// False with a sentence in `error` when the file is missing or unreadable.
+bool read_tls_identity(const std::string& cert_file, TlsIdentity& identity, std::string& error);
+
 // The server side of TLS: one context for every connection, made at start so a bad file stops
 // the daemon before it serves. Accepts TLS 1.2 and 1.3 only.
 class TlsServer {
@@ -29,21 +46,13 @@ class TlsServer {
   static std::unique_ptr<TlsServer> make(const TlsSettings& settings, std::string& error);
 
   asio::ssl::context& context() { return context_; }
-  // SHA-256 of the certificate (DER), as "AB:CD:…", what browsers and `openssl x509
-  // -fingerprint -sha256` show and what camview --pin takes.
-  const std::string& fingerprint() const { return fingerprint_; }
-  // SHA-256 of the public key (SubjectPublicKeyInfo) in base64, for curl --pinnedpubkey
-  // "sha256//…".
-  const std::string& public_key_pin() const { return public_key_pin_; }
-  const std::string& cert_file() const { return cert_file_; }
+  const TlsIdentity& identity() const { return identity_; }
 
  private:
   TlsServer() : context_(asio::ssl::context::tls_server) {}
 
   asio::ssl::context context_;
-  std::string fingerprint_;
-  std::string public_key_pin_;
-  std::string cert_file_;
+  TlsIdentity identity_;
 };
 
 // Makes a self-signed certificate (an EC P-256 key, SHA-256, ten years) for `names` and

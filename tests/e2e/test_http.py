@@ -357,9 +357,9 @@ class Viewer(unittest.TestCase):
             code, out, err = e2e.run_viewer("http://127.0.0.1:%d/status" % d.port, "--no-display")
             self.assertEqual(code, 1)
             self.assertIn("not an MJPEG stream", err)
-        code, out, err = e2e.run_viewer("https://127.0.0.1:1/", "--no-display")
+        code, out, err = e2e.run_viewer("rtsp://127.0.0.1:1/", "--no-display")
         self.assertEqual(code, 2)
-        self.assertIn("https is not supported", err)
+        self.assertIn("'rtsp' is not supported", err)
         code, out, err = e2e.run_viewer("http://127.0.0.1:%d/stream" % e2e.free_port(), "--no-display",
                                         "--no-reconnect")
         self.assertEqual(code, 1)

@@ -49,10 +49,10 @@ TEST(Tls, AutoMakesASelfSignedCertificateOnceAndKeepsIt) {
   std::string error;
   const auto first = TlsServer::make(s, error);
   ASSERT_TRUE(first) << error;
-  EXPECT_EQ(first->cert_file(), s.state_dir + "/tls-cert.pem");
-  EXPECT_EQ(first->fingerprint(), sha256_of_certificate(first->cert_file()));
-  EXPECT_EQ(first->fingerprint().size(), 32u * 3 - 1);
-  EXPECT_EQ(first->public_key_pin().size(), 44u);
+  EXPECT_EQ(first->identity().cert_file, s.state_dir + "/tls-cert.pem");
+  EXPECT_EQ(first->identity().fingerprint, sha256_of_certificate(first->identity().cert_file));
+  EXPECT_EQ(first->identity().fingerprint.size(), 32u * 3 - 1);
+  EXPECT_EQ(first->identity().public_key_pin.size(), 44u);
   // The key is the owner's alone.
   struct stat st {};
   ASSERT_EQ(::stat((s.state_dir + "/tls-key.pem").c_str(), &st), 0);
@@ -60,9 +60,9 @@ TEST(Tls, AutoMakesASelfSignedCertificateOnceAndKeepsIt) {
   // A restart keeps the certificate, so pinned clients keep trusting it.
   const auto second = TlsServer::make(s, error);
   ASSERT_TRUE(second) << error;
-  EXPECT_EQ(second->fingerprint(), first->fingerprint());
+  EXPECT_EQ(second->identity().fingerprint, first->identity().fingerprint);
   // The names are in subjectAltName, as browsers and curl check them.
-  std::FILE* f = std::fopen(first->cert_file().c_str(), "r");
+  std::FILE* f = std::fopen(first->identity().cert_file.c_str(), "r");
   X509* x = PEM_read_X509(f, nullptr, nullptr, nullptr);
   std::fclose(f);
   ASSERT_TRUE(x);

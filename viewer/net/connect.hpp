@@ -13,20 +13,21 @@
 
 namespace camstream {
 
-// An HttpViewerConnection when `url` is given, else a NativeViewerConnection to `target`;
-// the one place a TLS connection would be chosen too (a StreamLink of its own, whose refused
-// certificate ends with fail_for_good).
-// not started yet. `token` (may be empty) is proved in the native handshake, or sent as a
-// Bearer token over HTTP. `mailbox` and whatever `notify` calls must outlive it.
+// An HttpViewerConnection when `url` is given, else a NativeViewerConnection to `target`,
+// not started yet; either inside TLS when `tls` is given. `token` (may be empty) is proved in
+// the native handshake, or sent as a Bearer token over HTTP. `mailbox` and whatever `notify`
+// calls must outlive it.
 std::unique_ptr<StreamLink> make_connection(const HostPort& target,
                                             const std::optional<HttpUrl>& url,
                                             const std::string& token, FrameMailbox& mailbox,
                                             std::function<void()> notify,
-                                            ConnectionLimits limits = {});
+                                            ConnectionLimits limits = {},
+                                            std::shared_ptr<TlsClient> tls = nullptr);
 
 // The same, as a Feed makes one per attempt: each into the mailbox it is given.
 std::function<std::unique_ptr<StreamLink>(FrameMailbox&)> link_maker(
     const HostPort& target, const std::optional<HttpUrl>& url, const std::string& token,
-    std::function<void()> notify, ConnectionLimits limits = {});
+    std::function<void()> notify, ConnectionLimits limits = {},
+    std::shared_ptr<TlsClient> tls = nullptr);
 
 }  // namespace camstream

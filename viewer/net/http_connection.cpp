@@ -9,8 +9,9 @@ namespace camstream {
 
 HttpViewerConnection::HttpViewerConnection(HttpUrl url, FrameMailbox& mailbox,
                                            std::function<void()> notify, ConnectionLimits limits,
-                                           std::string token)
-    : StreamLink(url.server, to_string(url), "the server", mailbox, std::move(notify), limits),
+                                           std::string token, std::shared_ptr<TlsClient> tls)
+    : StreamLink(url.server, to_string(url), "the server", mailbox, std::move(notify), limits,
+                 std::move(tls)),
       url_(std::move(url)),
       token_(std::move(token)),
       reader_([this](MjpegPart&& part) { on_part(std::move(part)); }) {}
@@ -35,7 +36,7 @@ void HttpViewerConnection::on_connected() {
     request_.append("\r\n");
   }
   request_.append("\r\n");
-  asio::async_write(socket_, asio::buffer(request_), [this](std::error_code e, std::size_t) {
+  asio::async_write(stream_, asio::buffer(request_), [this](std::error_code e, std::size_t) {
     if (e && !done()) fail("lost " + name() + " while sending the request: " + e.message());
   });
   touch();
@@ -43,7 +44,7 @@ void HttpViewerConnection::on_connected() {
 }
 
 void HttpViewerConnection::read() {
-  socket_.async_read_some(asio::buffer(in_), [this](std::error_code e, std::size_t n) {
+  stream_.async_read_some(asio::buffer(in_), [this](std::error_code e, std::size_t n) {
     if (done()) return;
     if (e == asio::error::eof) {
       if (!reader_.finish()) return failed();

@@ -22,7 +22,8 @@ class HttpViewerConnection final : public StreamLink {
   // `token` goes out as "Authorization: Bearer"; without one, a user name and password in
   // the URL go out as HTTP Basic.
   HttpViewerConnection(HttpUrl url, FrameMailbox& mailbox, std::function<void()> notify,
-                       ConnectionLimits limits = {}, std::string token = {});
+                       ConnectionLimits limits = {}, std::string token = {},
+                       std::shared_ptr<TlsClient> tls = nullptr);
   ~HttpViewerConnection() override;
 
  private:

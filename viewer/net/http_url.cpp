@@ -20,14 +20,12 @@ std::optional<HttpUrl> parse_http_url(std::string_view text, std::string& error)
   }
   const std::size_t scheme_end = text.find("://");
   const std::string scheme = lower(text.substr(0, scheme_end));
-  if (scheme == "https") {
-    error = "https is not supported; give the camera's plain http:// URL";
+  if (scheme != "http" && scheme != "https") {
+    error = "the scheme '" + scheme +
+            "' is not supported; give an http:// or https:// URL, or camstreams://HOST:PORT";
     return std::nullopt;
   }
-  if (scheme != "http") {
-    error = "the scheme '" + scheme + "' is not supported; give an http:// URL";
-    return std::nullopt;
-  }
+  const bool tls = scheme == "https";
   for (char c : text) {
     const auto u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u >= 0x7f) {
@@ -62,7 +60,7 @@ std::optional<HttpUrl> parse_http_url(std::string_view text, std::string& error)
   // The authority has the same shape as camview's HOST[:PORT]; only the default port differs.
   const bool has_port = authority.back() != ']' && authority.rfind(':') != std::string_view::npos;
   std::string with_port(authority);
-  if (!has_port) with_port += ":80";
+  if (!has_port) with_port += tls ? ":443" : ":80";
   std::string target_error;
   const auto server = parse_target(with_port, target_error);
   if (!server) {
@@ -72,13 +70,32 @@ std::optional<HttpUrl> parse_http_url(std::string_view text, std::string& error)
   HttpUrl url;
   url.server = *server;
   url.basic = std::move(basic);
+  url.tls = tls;
   url.target = path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
   if (url.target.front() == '?') url.target.insert(url.target.begin(), '/');
   return url;
 }
 
+bool is_camstreams_url(std::string_view text) {
+  return lower(text.substr(0, std::min(text.size(), std::size_t{13}))) == "camstreams://";
+}
+
+std::optional<HostPort> parse_camstreams_url(std::string_view text, std::string& error) {
+  if (text.size() > kMaxUrlLength) {
+    error = "the URL is longer than 2048 characters";
+    return std::nullopt;
+  }
+  std::string_view rest = text.substr(13);
+  if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+  if (rest.find_first_of("/?#@") != std::string_view::npos) {
+    error = "a camstreams:// URL is only HOST[:PORT]; the token goes in --token";
+    return std::nullopt;
+  }
+  return parse_target(rest, error);
+}
+
 std::string to_string(const HttpUrl& url) {
-  return "http://" + to_string(url.server) + url.target;
+  return (url.tls ? "https://" : "http://") + to_string(url.server) + url.target;
 }
 
 }  // namespace camstream

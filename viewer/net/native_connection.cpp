@@ -7,8 +7,10 @@ namespace camstream {
 
 NativeViewerConnection::NativeViewerConnection(HostPort target, FrameMailbox& mailbox,
                                                std::function<void()> notify,
-                                               ConnectionLimits limits, std::string token)
-    : StreamLink(target, to_string(target), "camstreamd", mailbox, std::move(notify), limits),
+                                               ConnectionLimits limits, std::string token,
+                                               std::shared_ptr<TlsClient> tls)
+    : StreamLink(target, (tls ? "camstreams://" : "") + to_string(target), "camstreamd", mailbox,
+                 std::move(notify), limits, std::move(tls)),
       ping_interval_(limits.ping_interval),
       ping_timer_(io_),
       token_(std::move(token)) {}
@@ -29,7 +31,7 @@ void NativeViewerConnection::on_closing() {
 
 void NativeViewerConnection::on_connected() {
   hello_out_ = proto::encode(proto::ClientHello{});
-  asio::async_write(socket_, asio::buffer(hello_out_), [this](std::error_code e, std::size_t) {
+  asio::async_write(stream_, asio::buffer(hello_out_), [this](std::error_code e, std::size_t) {
     if (e && !done()) fail("lost " + name() + " during the handshake: " + e.message());
   });
   read_server_hello();
@@ -38,7 +40,7 @@ void NativeViewerConnection::on_connected() {
 void NativeViewerConnection::read_server_hello() {
   // Read the first bytes alone: a peer that is not camstreamd may send fewer than a hello.
   asio::async_read(
-      socket_, asio::buffer(hello_in_.data(), proto::kMagic.size()),
+      stream_, asio::buffer(hello_in_.data(), proto::kMagic.size()),
       [this](std::error_code e, std::size_t) {
         if (done()) return;
         if (e) {
@@ -51,7 +53,7 @@ void NativeViewerConnection::read_server_hello() {
               "right port?");
         }
         asio::async_read(
-            socket_, asio::buffer(hello_in_.data() + 4, hello_in_.size() - 4),
+            stream_, asio::buffer(hello_in_.data() + 4, hello_in_.size() - 4),
             [this](std::error_code e2, std::size_t) {
               if (done()) return;
               if (e2) return fail(name() + " closed the connection during the handshake");
@@ -87,15 +89,15 @@ void NativeViewerConnection::authenticate() {
                          " needs a token; give it with --token TOKEN, --token-file FILE or "
                          "CAMSTREAM_TOKEN (camstreamd --show-access on the camera prints it)");
   }
-  asio::async_read(socket_, asio::buffer(nonce_), [this](std::error_code e, std::size_t) {
+  asio::async_read(stream_, asio::buffer(nonce_), [this](std::error_code e, std::size_t) {
     if (done()) return;
     if (e) return fail(name() + " closed the connection during the handshake");
     bytes_received_ += nonce_.size();
     auth_out_ = proto::encode(proto::Auth{proto::auth_proof(token_, nonce_)});
-    asio::async_write(socket_, asio::buffer(auth_out_), [this](std::error_code e2, std::size_t) {
+    asio::async_write(stream_, asio::buffer(auth_out_), [this](std::error_code e2, std::size_t) {
       if (e2 && !done()) fail("lost " + name() + " during the handshake: " + e2.message());
     });
-    asio::async_read(socket_, asio::buffer(auth_in_), [this](std::error_code e2, std::size_t) {
+    asio::async_read(stream_, asio::buffer(auth_in_), [this](std::error_code e2, std::size_t) {
       if (done()) return;
       if (e2) return fail(name() + " closed the connection during the token check");
       bytes_received_ += auth_in_.size();
@@ -128,7 +130,7 @@ void NativeViewerConnection::send_ping() {
   if (!ping_in_flight_) {
     ping_out_ = proto::encode(proto::Ping{monotonic_us()});
     ping_in_flight_ = true;
-    asio::async_write(socket_, asio::buffer(ping_out_), [this](std::error_code e, std::size_t) {
+    asio::async_write(stream_, asio::buffer(ping_out_), [this](std::error_code e, std::size_t) {
       ping_in_flight_ = false;
       if (e && !done()) fail("lost " + name() + ": " + e.message());
     });
@@ -140,7 +142,7 @@ void NativeViewerConnection::send_ping() {
 }
 
 void NativeViewerConnection::read_header() {
-  asio::async_read(socket_, asio::buffer(header_in_), [this](std::error_code e, std::size_t) {
+  asio::async_read(stream_, asio::buffer(header_in_), [this](std::error_code e, std::size_t) {
     if (done()) return;
     if (e == asio::error::eof) return fail("stream ended: " + name() + " closed the connection");
     if (e) return fail("lost " + name() + ": " + e.message());
@@ -162,7 +164,7 @@ void NativeViewerConnection::read_header() {
 
 void NativeViewerConnection::read_payload() {
   asio::async_read(
-      socket_, asio::buffer(payload_), progress(), [this](std::error_code e, std::size_t) {
+      stream_, asio::buffer(payload_), progress(), [this](std::error_code e, std::size_t) {
         if (done()) return;
         if (e == asio::error::eof) {
           return fail("stream ended: " + name() +

@@ -23,7 +23,8 @@ class NativeViewerConnection final : public StreamLink {
  public:
   // `token`: proved to a daemon that asks for one (never sent itself); empty for none.
   NativeViewerConnection(HostPort target, FrameMailbox& mailbox, std::function<void()> notify,
-                         ConnectionLimits limits = {}, std::string token = {});
+                         ConnectionLimits limits = {}, std::string token = {},
+                         std::shared_ptr<TlsClient> tls = nullptr);
   ~NativeViewerConnection() override;
 
   // Estimated daemon clock minus viewer clock, in µs, from the ping with the shortest round

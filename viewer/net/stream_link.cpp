@@ -1,17 +1,21 @@
 // stream_link.cpp - connecting, deadlines and the end of a stream, for both protocols.
 #include "viewer/net/stream_link.hpp"
 
+#include "shared/log.hpp"
+
 namespace camstream {
 
 StreamLink::StreamLink(HostPort server, std::string name, std::string peer_kind,
-                       FrameMailbox& mailbox, std::function<void()> notify, ConnectionLimits limits)
-    : socket_(io_),
+                       FrameMailbox& mailbox, std::function<void()> notify, ConnectionLimits limits,
+                       std::shared_ptr<TlsClient> tls)
+    : stream_(io_),
       server_(std::move(server)),
       name_(std::move(name)),
       peer_kind_(std::move(peer_kind)),
       mailbox_(mailbox),
       notify_(std::move(notify)),
       limits_(limits),
+      tls_(std::move(tls)),
       resolver_(io_),
       deadline_(io_) {}
 
@@ -29,7 +33,7 @@ void StreamLink::stop() {
     done_ = true;
     asio::error_code ec;
     resolver_.cancel();
-    socket_.close(ec);
+    stream_.socket().close(ec);
     deadline_.cancel();
     on_closing();
   });
@@ -52,7 +56,7 @@ void StreamLink::end(const std::string& message, bool permanent) {
   if (done_) return;
   done_ = true;
   asio::error_code ec;
-  socket_.close(ec);
+  stream_.socket().close(ec);
   deadline_.cancel();
   on_closing();
   mailbox_.close(message, true, permanent);
@@ -97,6 +101,28 @@ void StreamLink::wait_deadline() {
   });
 }
 
+void StreamLink::start_tls() {
+  stream_.start_tls(tls_->context());
+  tls_->prepare(*stream_.tls(), server_);
+  // Under the connect deadline still: a server that never finishes the handshake is one that
+  // did not answer.
+  stream_.tls()->async_handshake(asio::ssl::stream_base::client, [this](std::error_code e) {
+    if (done_) return;
+    if (e) {
+      const std::string why = tls_->handshake_failure(e, server_);
+      // A certificate the CA does not vouch for stays so: trying again cannot mend it.
+      if (!tls_->trust().ca_file.empty() && why.find("is not trusted") != std::string::npos)
+        return fail_for_good(why);
+      return fail(why);
+    }
+    std::string note;
+    const std::string refusal = tls_->check(*stream_.tls(), server_, note);
+    if (!refusal.empty()) return fail_for_good(refusal);
+    if (!note.empty()) log::warn(note);
+    on_connected();
+  });
+}
+
 void StreamLink::run() {
   deadline_.expires_after(limits_.connect_timeout);
   wait_deadline();
@@ -106,7 +132,7 @@ void StreamLink::run() {
         if (done_) return;
         if (ec) return fail("cannot resolve host '" + server_.host + "': " + ec.message());
         asio::async_connect(
-            socket_, results, [this](std::error_code e, const asio::ip::tcp::endpoint&) {
+            stream_.socket(), results, [this](std::error_code e, const asio::ip::tcp::endpoint&) {
               if (done_) return;
               if (e == asio::error::connection_refused) {
                 return fail("cannot connect to " + name_ + ": connection refused; is " +
@@ -114,7 +140,8 @@ void StreamLink::run() {
               }
               if (e) return fail("cannot connect to " + name_ + ": " + e.message());
               asio::error_code ignored;
-              socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+              stream_.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+              if (tls_) return start_tls();
               on_connected();
             });
       });

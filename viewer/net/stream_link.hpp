@@ -6,13 +6,16 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 
 #include <asio.hpp>
 
 #include "shared/address.hpp"
+#include "shared/byte_stream.hpp"
 #include "viewer/net/frame_mailbox.hpp"
+#include "viewer/net/tls_client.hpp"
 
 namespace camstream {
 
@@ -29,8 +32,10 @@ struct ConnectionLimits {
 // destructor, before the members the network thread uses are gone.
 class StreamLink {
  public:
+  // `tls`: TLS over the connection, trusted as it says; null for a connection in the clear.
   StreamLink(HostPort server, std::string name, std::string peer_kind, FrameMailbox& mailbox,
-             std::function<void()> notify, ConnectionLimits limits);
+             std::function<void()> notify, ConnectionLimits limits,
+             std::shared_ptr<TlsClient> tls = nullptr);
   virtual ~StreamLink();
   StreamLink(const StreamLink&) = delete;
   StreamLink& operator=(const StreamLink&) = delete;
@@ -47,7 +52,8 @@ class StreamLink {
   virtual bool clock_offset(std::int64_t& offset_us) const;
 
  protected:
-  // Called on the network thread once the TCP connection stands.
+  // Called on the network thread once the connection stands (and TLS, when asked for, is up
+  // with a trusted certificate).
   virtual void on_connected() = 0;
   // Called on the network thread when the stream ends, to cancel the subclass's own timers.
   virtual void on_closing() {}
@@ -69,13 +75,14 @@ class StreamLink {
   bool done() const { return done_; }
 
   asio::io_context io_;
-  asio::ip::tcp::socket socket_;
+  ByteStream stream_;
   std::atomic<std::uint64_t> bytes_received_{0};
   std::atomic<std::uint64_t> frames_lost_{0};
 
  private:
   void run();
   void wait_deadline();
+  void start_tls();
   void end(const std::string& message, bool permanent);
 
   HostPort server_;
@@ -84,6 +91,7 @@ class StreamLink {
   FrameMailbox& mailbox_;
   std::function<void()> notify_;
   ConnectionLimits limits_;
+  std::shared_ptr<TlsClient> tls_;
   asio::ip::tcp::resolver resolver_;
   asio::steady_timer deadline_;
   std::thread thread_;
