@@ -309,11 +309,9 @@ ParseResult parse_daemon_options(const std::vector<std::string>& args,
     return fail(
         "--tls-cert and --tls-key go together: give both, or --tls auto for a "
         "self-signed certificate");
-  if (!o.tls.cert_file.empty()) {
-    if (o.tls.mode == "auto")
-      return fail("--tls auto makes its own certificate; leave it out with --tls-cert");
-    o.tls.mode = "files";
-  }
+  // A certificate of one's own takes the place of --tls auto's (the shipped config says
+  // tls = auto, so uncommenting tls-cert and tls-key is all a user has to do).
+  if (!o.tls.cert_file.empty()) o.tls.mode = "files";
   Credentials& c = o.credentials;
   c.control_tokens = auth_tokens;
   c.view_tokens = view_tokens;

@@ -69,6 +69,14 @@ start() {
   [ -e "$file" ] || { echo "Unit $unit.service not found." >&2; exit 5; }
   user=$(value User)
   group=$(value Group)
+  # StateDirectory=: made for the service's user, and named in $STATE_DIRECTORY, as systemd does.
+  state=$(value StateDirectory)
+  if [ -n "$state" ]; then
+    mkdir -p "/var/lib/$state"
+    chown "$user:${group:-$user}" "/var/lib/$state"
+    chmod "$(value StateDirectoryMode | grep . || echo 0755)" "/var/lib/$state"
+    export STATE_DIRECTORY="/var/lib/$state"
+  fi
   # shellcheck disable=SC2046 # ExecStart is a command line
   nohup setpriv --reuid="$user" --regid="${group:-$user}" --init-groups -- $(value ExecStart) \
     </dev/null >>"/var/log/$unit.log" 2>&1 &
@@ -276,6 +284,18 @@ class Deploy(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(p.stdout[:2], b"\xff\xd8", "GET /snapshot did not return a JPEG")
         self.assertGreater(len(p.stdout), 1000)
+        # The package's TLS: a certificate the service made in its own state directory, the
+        # addresses deploy printed are https:// with its fingerprint, and curl trusts it.
+        self.assertEqual(on_board("stat -c '%a %U %G' /var/lib/camstream").stdout.strip(),
+                         "700 camstream camstream")
+        cert = os.path.join(BOARD, "var/lib/camstream/tls-cert.pem")
+        self.assertIn("https://", out)
+        self.assertIn("--pin ", out)
+        p = subprocess.run(["curl", "-sS", "--max-time", "20", "--cacert", cert,
+                            "https://localhost:8080/snapshot?token=%s" % token],
+                           capture_output=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout[:2], b"\xff\xd8", "GET https:///snapshot did not return a JPEG")
         # The daemon reached libcamera, found no camera and says it serves the test pattern.
         log = on_board("journalctl -u camstreamd -n 50").stdout
         self.assertIn("no camera found", log)

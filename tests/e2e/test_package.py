@@ -7,12 +7,14 @@ $CAMSTREAM_EMULATOR (qemu-aarch64 for an arm64 package) and a native camview rec
 from it; systemd's notify protocol is checked against a socket standing in for systemd.
 """
 import argparse
+import hashlib
 import os
 import re
 import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -116,6 +118,8 @@ def packaged_config():
     self_check = "\nauth-token-file = /etc/camstream/token\n"
     if self_check not in conf:
         raise AssertionError("the packaged config does not name /etc/camstream/token")
+    # TLS's certificate in the test's folder, not the machine's /var/lib/camstream.
+    conf += "\nstate-dir = %s\n" % os.path.join(folder, "state")
     path = os.path.join(folder, "camstreamd.conf")
     with open(path, "w") as f:
         f.write(conf.replace("/etc/camstream/token", token_path))
@@ -141,6 +145,16 @@ class PackagedDaemon(unittest.TestCase):
                                             "--frames", "20", "--token", token, timeout=120)
             self.assertEqual(code, 0, err)
             e2e.assert_increasing_pattern(self, e2e.pattern_frames(out), at_least=20)
+            # The shipped config turns TLS on (tls = auto): camview pins the certificate the
+            # daemon made in its state directory.
+            cert = os.path.join(folder, "state", "tls-cert.pem")
+            with open(cert) as f:
+                digest = hashlib.sha256(ssl.PEM_cert_to_DER_cert(f.read())).hexdigest()
+            code, out, err = e2e.run_viewer("camstreams://" + d.address, "--no-display",
+                                            "--check-pattern", "--frames", "10", "--token", token,
+                                            "--pin", digest, timeout=120)
+            self.assertEqual(code, 0, err)
+            e2e.assert_increasing_pattern(self, e2e.pattern_frames(out), at_least=10)
             code, err = d.stop(signal.SIGTERM, timeout=30)
             self.assertEqual(code, 0, err)
 

@@ -285,7 +285,8 @@ TEST(ConfigFile, AnOversizedFileIsRefused) {
 
 TEST(ConfigFile, TheShippedConfigDocumentsTheDefaults) {
   // packaging/camstreamd.conf shows every setting commented out at its default: as shipped
-  // it changes nothing, and with every setting uncommented it still parses to the defaults.
+  // it changes nothing but the two lines that make the service private (the package's token
+  // and TLS), and with every setting uncommented it still parses to the defaults.
   std::ifstream in(CAMSTREAM_SOURCE_DIR "/packaging/camstreamd.conf");
   ASSERT_TRUE(in) << "cannot read packaging/camstreamd.conf";
   std::string shipped, uncommented, line;
@@ -313,7 +314,9 @@ TEST(ConfigFile, TheShippedConfigDocumentsTheDefaults) {
     ASSERT_FALSE(r.exit) << r.output;
     EXPECT_EQ(r.options.source, none.options.source);
     EXPECT_EQ(r.options.camera, text == with_test_files(shipped) ? "" : "0");
-    // The one active line: the package's token.
+    // The active lines: the package's token, and TLS (a certificate of one's own when the
+    // commented tls-cert and tls-key lines are uncommented).
+    EXPECT_EQ(r.options.tls.mode, text == with_test_files(shipped) ? "auto" : "files");
     ASSERT_FALSE(r.options.credentials.control_tokens.empty());
     EXPECT_EQ(r.options.credentials.control_tokens.back(), "a-token-the-package-made-at-install");
     EXPECT_EQ(r.options.hflip, none.options.hflip);
@@ -349,7 +352,8 @@ TEST(ConfigFile, TheShippedConfigDocumentsTheDefaults) {
     if (key == "help" || key == "version" || key == "config" || key == "list-cameras" ||
         key == "show-access" || key == "hash-password")
       continue;
-    EXPECT_NE(shipped.find("\n# " + key + " = "), std::string::npos)
+    EXPECT_TRUE(shipped.find("\n# " + key + " = ") != std::string::npos ||
+                shipped.find("\n" + key + " = ") != std::string::npos)
         << "packaging/camstreamd.conf does not show --" << key;
   }
   EXPECT_GT(flags, 10) << "could not read the flags from --help";

@@ -109,6 +109,9 @@ TEST(DaemonOptions, EachBadValueExitsNamingTheOption) {
       {{"--handshake-timeout", "0"}, "--handshake-timeout"},
       {{"--write-timeout", "0"}, "--write-timeout"},
       {{"--write-timeout", "soon"}, "--write-timeout"},
+      {{"--tls", "on"}, "--tls"},
+      {{"--tls-cert", "/etc/c.pem"}, "--tls-key"},
+      {{"--tls-key", "/etc/k.pem"}, "--tls-cert"},
   };
   for (const auto& c : cases) {
     const ParseResult r = parse(c.args);
@@ -120,6 +123,20 @@ TEST(DaemonOptions, EachBadValueExitsNamingTheOption) {
     EXPECT_NE(r.output.find(c.option), std::string::npos)
         << joined << "-> error does not name " << c.option << ": " << r.output;
   }
+}
+
+TEST(DaemonOptions, Tls) {
+  EXPECT_EQ(parse({}).options.tls.mode, "off");
+  ParseResult r = parse({"--tls", "auto", "--state-dir", "/srv/cam"});
+  ASSERT_FALSE(r.exit) << r.output;
+  EXPECT_EQ(r.options.tls.mode, "auto");
+  EXPECT_EQ(r.options.tls.state_dir, "/srv/cam");
+  // A certificate of one's own takes the place of auto's, as the shipped config has tls = auto.
+  r = parse({"--tls", "auto", "--tls-cert", "/etc/c.pem", "--tls-key", "/etc/k.pem"});
+  ASSERT_FALSE(r.exit) << r.output;
+  EXPECT_EQ(r.options.tls.mode, "files");
+  EXPECT_EQ(r.options.tls.cert_file, "/etc/c.pem");
+  EXPECT_EQ(r.options.tls.key_file, "/etc/k.pem");
 }
 
 TEST(DaemonOptions, SizeErrorsSayWhy) {
