@@ -147,6 +147,35 @@ def small_tmpfs(test, size="1M"):
     return folder
 
 
+# The test pattern's bars in RGB, left to right.
+PATTERN_BARS = [(255, 255, 255), (255, 255, 0), (0, 255, 255), (0, 255, 0),
+                (255, 0, 255), (255, 0, 0), (0, 0, 255), (0, 0, 0)]
+
+
+def assert_browser_shows_the_pattern(test, url, folder, *flags):
+    """Headless Chromium opens `url` (camstreamd's page, `flags` added to its command line) in
+    an 800x600 window; its screenshot must show a 320x240 test pattern's bars where the page
+    puts the picture (centred at the top: 320 px wide from x = 240)."""
+    shot = os.path.join(folder, "page.png")
+    p = subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--user-data-dir=" + os.path.join(folder, "profile"), *flags,
+         "--screenshot=" + shot, "--window-size=800,600", "--timeout=5000", url],
+        capture_output=True, text=True, timeout=120)
+    test.assertTrue(os.path.exists(shot), p.stderr[-2000:])
+    raw = subprocess.run(["convert", shot, "-depth", "8", "rgb:-"], check=True,
+                         capture_output=True, timeout=30).stdout
+    test.assertEqual(len(raw), 3 * 800 * 600)
+    y = 20
+    for i, want in enumerate(PATTERN_BARS):
+        x = 240 + 40 * i + 20
+        j = 3 * (y * 800 + x)
+        got = tuple(raw[j:j + 3])
+        test.assertTrue(all(abs(a - b) <= 40 for a, b in zip(got, want)),
+                        "bar %d at (%d, %d) is %s, want %s" % (i, x, y, got, want))
+
+
 def start_viewer(address, *args):
     return subprocess.Popen([VIEWER, address, *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
