@@ -292,7 +292,7 @@ class Deploy(unittest.TestCase):
         self.assertIn("https://", out)
         self.assertIn("--pin ", out)
         p = subprocess.run(["curl", "-sS", "--max-time", "20", "--cacert", cert,
-                            "https://localhost:8080/snapshot?token=%s" % token],
+                            "https://127.0.0.1:8080/snapshot?token=%s" % token],
                            capture_output=True)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(p.stdout[:2], b"\xff\xd8", "GET https:///snapshot did not return a JPEG")

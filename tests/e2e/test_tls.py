@@ -67,8 +67,11 @@ class Tls(unittest.TestCase):
     def test_curl_gets_a_snapshot_over_https_trusting_the_certificate_or_its_pinned_key(self):
         need(self, "curl")
         with TlsDaemon(self.state, size="320x240") as d:
+            # The name the certificate gives, without relying on /etc/hosts (a bare root has
+            # none): curl's --resolve.
             url = "https://localhost:%d/snapshot" % d.port
-            got = self.curl("--cacert", d.cert, "-D", "-", url)
+            resolve = "localhost:%d:127.0.0.1" % d.port
+            got = self.curl("--resolve", resolve, "--cacert", d.cert, "-D", "-", url)
             self.assertEqual(got.returncode, 0, got.stderr)
             head, _, body = got.stdout.partition(b"\r\n\r\n")
             self.assertIn(b"200 OK", head)
@@ -80,14 +83,14 @@ class Tls(unittest.TestCase):
                             "https://127.0.0.1:%d/snapshot" % d.port)
             self.assertEqual(got.stdout, b"200", got.stderr)
             # Pinning the public key, as the daemon's log and --show-access print it.
-            got = self.curl("-k", "--pinnedpubkey", d.pin, "-o", "/dev/null", "-w",
-                            "%{http_code}", url)
+            got = self.curl("--resolve", resolve, "-k", "--pinnedpubkey", d.pin, "-o",
+                            "/dev/null", "-w", "%{http_code}", url)
             self.assertEqual(got.stdout, b"200", got.stderr)
-            got = self.curl("-k", "--pinnedpubkey", "sha256//" + "A" * 43 + "=", "-o",
-                            "/dev/null", url)
+            got = self.curl("--resolve", resolve, "-k", "--pinnedpubkey",
+                            "sha256//" + "A" * 43 + "=", "-o", "/dev/null", url)
             self.assertEqual(got.returncode, 90, "curl took a server whose key is not pinned")
             # Without trusting it curl refuses the self-signed certificate.
-            got = self.curl("-o", "/dev/null", url)
+            got = self.curl("--resolve", resolve, "-o", "/dev/null", url)
             self.assertEqual(got.returncode, 60, got.stderr)
 
     def test_the_clear_dialects_stay_on_the_same_port(self):
@@ -105,7 +108,7 @@ class Tls(unittest.TestCase):
         with TlsDaemon(self.state, size="320x240") as d:
             p = subprocess.run(
                 ["ffmpeg", "-hide_banner", "-nostdin", "-tls_verify", "1", "-ca_file", d.cert,
-                 "-f", "mpjpeg", "-i", "https://localhost:%d/stream" % d.port, "-frames:v",
+                 "-f", "mpjpeg", "-i", "https://127.0.0.1:%d/stream" % d.port, "-frames:v",
                  "15", "-f", "null", "-"], capture_output=True, text=True, timeout=60)
             self.assertEqual(p.returncode, 0, p.stderr[-2000:])
             self.assertRegex(p.stderr, r"frame=\s*15\b")
@@ -113,7 +116,7 @@ class Tls(unittest.TestCase):
     def test_camview_streams_over_tls_trusting_a_pin_or_a_ca(self):
         with TlsDaemon(self.state, size="320x240") as d:
             for target, trust in (("camstreams://127.0.0.1:%d" % d.port, ["--pin", d.fingerprint]),
-                                  ("camstreams://localhost:%d" % d.port, ["--ca", d.cert]),
+                                  ("camstreams://127.0.0.1:%d" % d.port, ["--ca", d.cert]),
                                   ("https://127.0.0.1:%d/stream" % d.port,
                                    ["--pin", d.fingerprint.replace(":", "").lower()]),
                                   ("127.0.0.1:%d" % d.port, ["--tls", "--pin", d.fingerprint])):
@@ -149,7 +152,7 @@ class Tls(unittest.TestCase):
             self.assertIn(d.fingerprint, err)
             other = os.path.join(self.tmp, "other")
             with TlsDaemon(other, size="320x240") as d2:
-                code, _, err = e2e.run_viewer("camstreams://localhost:%d" % d.port,
+                code, _, err = e2e.run_viewer("camstreams://127.0.0.1:%d" % d.port,
                                               "--no-display", "--ca", d2.cert)
                 self.assertEqual(code, 1, err)
                 self.assertIn("is not trusted", err)

@@ -193,7 +193,9 @@ class WindowTest(unittest.TestCase):
         """camview on this test's daemon, once its title says `live`: (process, window)."""
         v = self.viewer(self.d.address, *args)
         wid = self.window()
-        self.x.wait_title(wid, live)
+        # Generous: the first window on a fresh machine also builds Mesa's shader cache and
+        # fontconfig's, which took over 20 s on a loaded 2-core machine. A hang still fails.
+        self.x.wait_title(wid, live, timeout=90)
         return v, wid
 
     def window(self, name="camview"):
