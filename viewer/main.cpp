@@ -150,33 +150,9 @@ int main(int argc, char** argv) {
   std::vector<ViewerOptions> cameras;
   for (const std::string& target : targets) {
     ViewerOptions camera = opt;
-    if (is_camstreams_url(target)) {
-      const auto parsed = parse_camstreams_url(target, error);
-      if (!parsed) {
-        std::cerr << "camview: error: bad address '" << target << "': " << error
-                  << "; e.g. camstreams://raspberrypi.local:8080\n";
-        return kExitUsage;
-      }
-      camera.target = *parsed;
-      camera.tls = true;
-    } else if (looks_like_url(target)) {
-      camera.url = parse_http_url(target, error);
-      if (!camera.url) {
-        std::cerr << "camview: error: bad URL '" << target << "': " << error
-                  << "; e.g. http://raspberrypi.local:8080/stream\n";
-        return kExitUsage;
-      }
-      camera.target = camera.url->server;
-      if (camera.tls) camera.url->tls = true;
-      camera.tls = camera.url->tls;
-    } else {
-      const auto parsed = parse_target(target, error);
-      if (!parsed) {
-        std::cerr << "camview: error: bad address '" << target << "': " << error
-                  << "; give HOST[:PORT], e.g. raspberrypi.local:8080\n";
-        return kExitUsage;
-      }
-      camera.target = *parsed;
+    if (!set_target(target, camera, error)) {
+      std::cerr << "camview: error: " << error << "\n";
+      return kExitUsage;
     }
     if (targets.size() > 1) camera.label = source_name(camera) + ": ";
     cameras.push_back(std::move(camera));

@@ -34,6 +34,37 @@ std::string source_name(const ViewerOptions& opt) {
   return (opt.tls ? "camstreams://" : "") + to_string(opt.target);
 }
 
+bool set_target(std::string_view target, ViewerOptions& camera, std::string& error) {
+  std::string why;
+  const std::string quoted = "'" + std::string(target) + "': ";
+  if (is_camstreams_url(target)) {
+    const auto parsed = parse_camstreams_url(target, why);
+    if (!parsed) {
+      error = "bad address " + quoted + why + "; e.g. camstreams://raspberrypi.local:8080";
+      return false;
+    }
+    camera.target = *parsed;
+    camera.tls = true;
+  } else if (looks_like_url(target)) {
+    camera.url = parse_http_url(target, why);
+    if (!camera.url) {
+      error = "bad URL " + quoted + why + "; e.g. http://raspberrypi.local:8080/stream";
+      return false;
+    }
+    camera.target = camera.url->server;
+    camera.url->tls = camera.url->tls || camera.tls;
+    camera.tls = camera.url->tls;
+  } else {
+    const auto parsed = parse_target(target, why);
+    if (!parsed) {
+      error = "bad address " + quoted + why + "; give HOST[:PORT], e.g. raspberrypi.local:8080";
+      return false;
+    }
+    camera.target = *parsed;
+  }
+  return true;
+}
+
 Viewer::Viewer(ViewerOptions opt, Feed::MakeLink make)
     : opt_(std::move(opt)),
       feed_(source_name(opt_), std::move(make), opt_.reconnect),

@@ -52,6 +52,11 @@ struct Notice {
 // What the window title and messages call the stream: the URL, or HOST:PORT.
 std::string source_name(const ViewerOptions& opt);
 
+// Sets `camera`'s address from what the user typed: HOST[:PORT], camstreams://HOST[:PORT]
+// (TLS), or an http:// or https:// URL; a camera already marked tls (--tls) keeps TLS. False
+// with the whole sentence for the user in `error` (what is wrong, and an example).
+bool set_target(std::string_view target, ViewerOptions& camera, std::string& error);
+
 // One camera, from its connections to a decoded picture, with or without a window: the Feed
 // (connections, reconnecting), decode, the pattern check, the figures, and what the user keeps
 // (snapshots, the recording) with what camview says about them. start() starts the

@@ -30,6 +30,43 @@ struct Rig {
       : viewer(opt, link_maker(opt.target, opt.url, opt.token, [] {})) {}
 };
 
+TEST(ViewerTarget, EachFormTheUserMayType) {
+  std::string error;
+  ViewerOptions c;
+  ASSERT_TRUE(set_target("pi.local", c, error)) << error;
+  EXPECT_EQ(c.target.host, "pi.local");
+  EXPECT_EQ(c.target.port, 8080);
+  EXPECT_FALSE(c.tls);
+  EXPECT_FALSE(c.url);
+  c = {};
+  ASSERT_TRUE(set_target("camstreams://pi.local:9000", c, error)) << error;
+  EXPECT_EQ(c.target.port, 9000);
+  EXPECT_TRUE(c.tls);
+  EXPECT_EQ(source_name(c), "camstreams://pi.local:9000");
+  c = {};
+  ASSERT_TRUE(set_target("https://pi.local:8080/stream", c, error)) << error;
+  ASSERT_TRUE(c.url);
+  EXPECT_TRUE(c.tls);
+  EXPECT_EQ(c.target.port, 8080);
+  // --tls makes an http:// URL https, and a plain address camstreams.
+  c = {};
+  c.tls = true;
+  ASSERT_TRUE(set_target("http://pi.local:8080/stream", c, error)) << error;
+  EXPECT_TRUE(c.url->tls);
+  EXPECT_EQ(source_name(c), "https://pi.local:8080/stream");
+  c = {};
+  c.tls = true;
+  ASSERT_TRUE(set_target("pi.local:8080", c, error)) << error;
+  EXPECT_EQ(source_name(c), "camstreams://pi.local:8080");
+  // Each mistake gets one sentence: what is wrong and an example of what is right.
+  for (const char* bad : {"camstreams://pi/stream", "ftp://pi/", "pi:99999"}) {
+    ViewerOptions b;
+    EXPECT_FALSE(set_target(bad, b, error)) << bad;
+    EXPECT_NE(error.find(std::string("'") + bad + "'"), std::string::npos) << error;
+    EXPECT_NE(error.find("e.g."), std::string::npos) << error;
+  }
+}
+
 TEST(Viewer, ShowsDecodedFramesAndStopsAfterFramesN) {
   ViewerOptions opt;
   opt.frames = 2;
