@@ -89,9 +89,11 @@ class Tls(unittest.TestCase):
             got = self.curl("--resolve", resolve, "-k", "--pinnedpubkey",
                             "sha256//" + "A" * 43 + "=", "-o", "/dev/null", url)
             self.assertEqual(got.returncode, 90, "curl took a server whose key is not pinned")
-            # Without trusting it curl refuses the self-signed certificate.
-            got = self.curl("--resolve", resolve, "-o", "/dev/null", url)
-            self.assertEqual(got.returncode, 60, got.stderr)
+            # A CA that did not sign it (another daemon's certificate): curl refuses it.
+            with TlsDaemon(os.path.join(self.tmp, "other"), size="320x240") as other:
+                got = self.curl("--resolve", resolve, "--cacert", other.cert, "-o", "/dev/null",
+                                url)
+                self.assertEqual(got.returncode, 60, got.stderr)
 
     def test_the_clear_dialects_stay_on_the_same_port(self):
         with TlsDaemon(self.state, size="320x240") as d:
