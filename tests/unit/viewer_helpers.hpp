@@ -30,8 +30,8 @@ namespace camstream::testing {
 
 // A stand-in server on 127.0.0.1, on its own event loop thread. It accepts one client, reads
 // the client's opening (until `opening_done` says the bytes so far hold all of it), and only
-// then writes what the test passed to send(), in order; hang_up() closes the connection once
-// what was sent before it is written. It reads and keeps whatever the client sends until the
+// then writes what the test passed to send(), in order; hang_up() ends the connection (a FIN)
+// once what was sent before it is written. It reads and keeps whatever the client sends until the
 // client goes. Declare it before the connection under test, so the connection ends first.
 class ScriptedPeer {
  public:
@@ -118,8 +118,11 @@ class ScriptedPeer {
     }
     if (writing_ || script_.empty()) return;
     if (!script_.front()) {
+      // Ends our side only, as camstreamd does: a close() with the client's last Ping still
+      // unread would send a reset, and the client would see "connection reset" instead of
+      // the end of the stream. The read loop goes on until the client closes.
       std::error_code ignored;
-      socket_.close(ignored);
+      socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
       script_.clear();
       return;
     }

@@ -6,13 +6,16 @@
 #include <unordered_map>
 #include <vector>
 
+// SDL_ttf names its font struct differently across versions (_TTF_Font in 2.20, TTF_Font from
+// 2.22), so it is included rather than declared here.
+#include <SDL_ttf.h>
+
 #include "shared/yuv.hpp"
 #include "viewer/display/layout.hpp"
 
 struct SDL_Window;
 struct SDL_Renderer;
 struct SDL_Texture;
-typedef struct _TTF_Font TTF_Font;
 
 namespace camstream {
 
