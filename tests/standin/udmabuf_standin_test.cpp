@@ -63,6 +63,13 @@ int sync(int fd, std::uint64_t flags) {
   return ioctl(fd, DMA_BUF_IOCTL_SYNC, &s) < 0 ? -errno : 0;
 }
 
+// What an ioctl the stand-in passes through gets when the file does not know it: ENOTTY from
+// the kernel, or ENOSYS from qemu-user (the cross builds' tests), which refuses ioctls it
+// cannot translate before the kernel sees them. Either way the stand-in did not answer it.
+bool the_real_refusal(int result) {
+  return result == -ENOTTY || result == -ENOSYS;
+}
+
 class UdmabufStandinDevice : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -205,9 +212,9 @@ TEST_F(UdmabufStandinDevice, SyncIsAnsweredForItsBuffersOnly) {
   EXPECT_EQ(sync(buf, DMA_BUF_SYNC_START), -EINVAL) << "neither read nor write";
   EXPECT_EQ(sync(buf, DMA_BUF_SYNC_READ | 0x100), -EINVAL) << "unknown flag";
   // Not made through the stand-in: the real ioctl, which a memfd does not know.
-  EXPECT_EQ(sync(other, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ), -ENOTTY);
+  EXPECT_TRUE(the_real_refusal(sync(other, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ)));
   // Nor is the device a buffer.
-  EXPECT_EQ(sync(device_, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ), -ENOTTY);
+  EXPECT_TRUE(the_real_refusal(sync(device_, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ)));
   close(copy);
   close(buf);
   close(other);
@@ -220,7 +227,7 @@ TEST_F(UdmabufStandinDevice, OtherIoctlsAndOtherFdsPassThrough) {
   // UDMABUF_CREATE on anything but a stand-in device is the real call.
   const int null = open("/dev/null", O_RDWR);
   ASSERT_GE(null, 0);
-  EXPECT_EQ(create(null, memfd, 0, 0, page()), -ENOTTY);
+  EXPECT_TRUE(the_real_refusal(create(null, memfd, 0, 0, page())));
   close(null);
   // Only UDMABUF_CREATE is answered on the device.
   udmabuf_create_list head{};
@@ -233,7 +240,7 @@ TEST_F(UdmabufStandinDevice, OtherIoctlsAndOtherFdsPassThrough) {
   std::memcpy(list + sizeof head, &item, sizeof item);
   errno = 0;
   EXPECT_EQ(ioctl(device_, UDMABUF_CREATE_LIST, list), -1);
-  EXPECT_EQ(errno, ENOTTY);
+  EXPECT_TRUE(the_real_refusal(-errno));
   // An ordinary ioctl still works.
   int pipe_fds[2];
   ASSERT_EQ(pipe(pipe_fds), 0);
