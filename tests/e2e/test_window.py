@@ -130,8 +130,9 @@ class Window(xwindow.WindowTest):
     def test_window_flags(self):
         v = self.viewer(self.d.address, "--window-title", "Garden", "--fullscreen",
                         "--always-on-top")
-        wid = self.window("Garden")
-        self.x.wait_title(wid, r"^Garden - live$")
+        # Found by its live title: going fullscreen and above may remake the window under
+        # ThreadSanitizer's slowness, so a window found earlier by "Garden" can be gone.
+        wid = self.window(r"^Garden - live$", timeout=90)
         self.x.wait_geometry(wid, lambda g: g[2:] == (self.x.width, self.x.height))
         state = self.x.run("xprop", "-id", wid, "_NET_WM_STATE").stdout
         self.assertIn("_NET_WM_STATE_ABOVE", state)

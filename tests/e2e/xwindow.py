@@ -77,7 +77,9 @@ class Xvfb:
         return subprocess.run(list(args), env=self.env(), capture_output=True, text=True,
                               timeout=timeout)
 
-    def window(self, name="camview", timeout=20):
+    # The waits are long because the ThreadSanitizer build runs these tests too, many times
+    # slower; a window that never comes still fails.
+    def window(self, name="camview", timeout=60):
         """The id of the first window whose title matches `name`."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -90,7 +92,7 @@ class Xvfb:
     def title(self, wid):
         return self.run("xdotool", "getwindowname", wid).stdout.strip()
 
-    def wait_title(self, wid, pattern, timeout=20):
+    def wait_title(self, wid, pattern, timeout=60):
         deadline = time.monotonic() + timeout
         title = ""
         while time.monotonic() < deadline:
@@ -198,8 +200,8 @@ class WindowTest(unittest.TestCase):
         self.x.wait_title(wid, live, timeout=90)
         return v, wid
 
-    def window(self, name="camview"):
-        return self.x.window(name)
+    def window(self, name="camview", timeout=60):
+        return self.x.window(name, timeout=timeout)
 
     def red_text_shows(self, wid, where):
         """Whether red text (an error) shows in `where` of the window: "centre" or "bottom"."""
