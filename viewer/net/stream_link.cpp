@@ -109,11 +109,9 @@ void StreamLink::start_tls() {
   stream_.tls()->async_handshake(asio::ssl::stream_base::client, [this](std::error_code e) {
     if (done_) return;
     if (e) {
-      const std::string why = tls_->handshake_failure(e, server_);
-      // A certificate the CA does not vouch for stays so: trying again cannot mend it.
-      if (!tls_->trust().ca_file.empty() && why.find("is not trusted") != std::string::npos)
-        return fail_for_good(why);
-      return fail(why);
+      bool permanent = false;
+      const std::string why = tls_->handshake_failure(e, server_, permanent);
+      return permanent ? fail_for_good(why) : fail(why);
     }
     std::string note;
     const std::string refusal = tls_->check(*stream_.tls(), server_, note);

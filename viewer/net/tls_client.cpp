@@ -102,11 +102,13 @@ std::string TlsClient::check(asio::ssl::stream<asio::ip::tcp::socket>& stream,
   return error + "; give --pin SHA256 or --known-hosts FILE";
 }
 
-std::string TlsClient::handshake_failure(const std::error_code& error,
-                                         const HostPort& server) const {
+std::string TlsClient::handshake_failure(const std::error_code& error, const HostPort& server,
+                                         bool& permanent) const {
   const std::string where = to_string(server);
-  if (!trust_.ca_file.empty() && ERR_GET_REASON(static_cast<unsigned long>(error.value())) ==
-                                     SSL_R_CERTIFICATE_VERIFY_FAILED) {
+  permanent =
+      !trust_.ca_file.empty() &&
+      ERR_GET_REASON(static_cast<unsigned long>(error.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED;
+  if (permanent) {
     return "the certificate of " + where + " is not trusted: " + trust_.ca_file +
            " did not sign it, or it does not name '" + server.host + "' (" + error.message() + ")";
   }

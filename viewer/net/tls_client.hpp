@@ -40,10 +40,11 @@ class TlsClient {
                     std::string& note);
 
   // The sentence for a handshake that failed: a certificate that failed the CA's checks, or a
-  // server that does not speak TLS here.
-  std::string handshake_failure(const std::error_code& error, const HostPort& server) const;
+  // server that does not speak TLS here. `permanent`: the CA refused the certificate, which
+  // trying again cannot mend.
+  std::string handshake_failure(const std::error_code& error, const HostPort& server,
+                                bool& permanent) const;
 
-  const TlsTrust& trust() const { return trust_; }
 
  private:
   explicit TlsClient(TlsTrust trust)
