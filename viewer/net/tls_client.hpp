@@ -45,7 +45,6 @@ class TlsClient {
   std::string handshake_failure(const std::error_code& error, const HostPort& server,
                                 bool& permanent) const;
 
-
  private:
   explicit TlsClient(TlsTrust trust)
       : context_(asio::ssl::context::tls_client), trust_(std::move(trust)) {}
