@@ -17,6 +17,20 @@ struct ControlRange {
   double min = 0;
   double max = 0;
   std::vector<double> values;  // when not empty: the only values allowed (menus, e.g. AwbMode)
+  // Parallel to `values` when the camera names them (AwbMode's "Auto", "Daylight"...); empty
+  // when it does not. A value may be given by its label wherever a number is accepted.
+  std::vector<std::string> labels;
+  std::vector<double> default_value;  // the camera's default; empty when it gives none
+  // Set by the daemon itself, not by clients (FrameDurationLimits follows `fps`): listed with
+  // the reason, refused when set.
+  std::string read_only;
+};
+
+// A camera control as clients see it: what it takes and its value now (the last value set,
+// by --control or at run time, else the camera's default; empty when neither is known).
+struct CameraControlState {
+  ControlRange range;
+  std::vector<double> value;
 };
 
 // The control called `name` (case-sensitive, as libcamera spells it), or null with a sentence

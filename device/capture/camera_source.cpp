@@ -162,6 +162,16 @@ int CameraSource::height() const {
   return height_;
 }
 
+SourceMode CameraSource::mode() const {
+  const CaptureSettings& c = options_.settings;
+  return SourceMode{c.width, c.height, c.fps, c.hflip, c.vflip, c.rotate};
+}
+
+bool CameraSource::set_mode(const SourceMode& /*mode*/, std::string& error) {
+  error = "changing a camera's mode while it runs is not built yet";
+  return false;
+}
+
 SourceStats CameraSource::stats() const {
   return SourceStats{captured_.load(), dropped_.load(), over_rate_.load()};
 }

@@ -67,6 +67,8 @@ class CameraSource final : public FrameSource {
   // The size frames have: the camera's choice once open, else the size asked for.
   int width() const override;
   int height() const override;
+  SourceMode mode() const override;
+  bool set_mode(const SourceMode& mode, std::string& error) override;
 
  private:
   struct Events;

@@ -163,8 +163,57 @@ void PatternNoise::apply(Yuv420Image& img, std::uint64_t seq, int rows_end) cons
 }
 
 PatternSource::PatternSource(int width, int height, double fps, int buffers)
-    : width_(width), height_(height), fps_(fps) {
+    : buffers_(buffers), width_(width), height_(height) {
+  mode_.width = width;
+  mode_.height = height;
+  mode_.fps = fps;
   pool_.add(buffers, width, height);
+}
+
+SourceMode PatternSource::mode() const {
+  std::lock_guard lock(mode_mutex_);
+  return mode_;
+}
+
+bool PatternSource::set_mode(const SourceMode& mode, std::string& error) {
+  if (mode.hflip || mode.vflip || mode.rotate != 0) {
+    error = "the test pattern cannot flip or rotate; a camera can";
+    return false;
+  }
+  {
+    std::lock_guard lock(mode_mutex_);
+    mode_ = mode;
+  }
+  mode_changed_ = true;
+  {
+    std::lock_guard lock(mutex_);  // a paced wait re-reads the period
+  }
+  wake_.notify_all();
+  return true;
+}
+
+bool PatternSource::request_still(std::string& /*error*/) {
+  still_wanted_ = true;
+  still_new_ = true;
+  // Wakes a loop asleep for want of watchers: the still needs a turn of it.
+  if (demand_ != nullptr) demand_->request_frame();
+  wake_.notify_all();
+  return true;
+}
+
+void PatternSource::offer_still(FrameSink& sink, std::uint64_t seq) {
+  if (!still_wanted_.exchange(false)) return;
+  auto image = std::make_unique<Yuv420Image>(kStillWidth, kStillHeight);
+  render(*image, seq);
+  if (noise_) noise_->apply(*image, seq, seqcode::layout_for(kStillWidth, kStillHeight).y0);
+  auto* raw = new RawFrame{seq, monotonic_us(), image->view(), true};
+  RawFramePtr frame(raw, [keep = std::shared_ptr<Yuv420Image>(std::move(image))](
+                             const RawFrame* f) { delete f; });
+  if (!sink.offer(std::move(frame))) {
+    // Every encoder busy: the next turn tries again.
+    still_wanted_ = true;
+    if (demand_ != nullptr) demand_->request_frame();
+  }
 }
 
 PatternSource::~PatternSource() {
@@ -199,7 +248,7 @@ void PatternSource::stop() {
 }
 
 std::string PatternSource::describe() const {
-  return "test pattern " + std::to_string(width_) + "x" + std::to_string(height_) +
+  return "test pattern " + std::to_string(width_.load()) + "x" + std::to_string(height_.load()) +
          (noise_ ? " with noise " + std::to_string(noise_->level()) : std::string());
 }
 
@@ -209,17 +258,47 @@ SourceStats PatternSource::stats() const {
 
 void PatternSource::run(FrameSink& sink, std::stop_token stop) {
   using Clock = std::chrono::steady_clock;
-  const bool paced = fps_ > 0;
-  const auto period =
-      paced ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / fps_))
-            : Clock::duration::zero();
+  bool paced = false;
+  Clock::duration period{};
+  int width = width_, height = height_;
+  // The mode as set_mode() left it: read at the start and whenever it changes.
+  const auto take_mode = [&] {
+    const SourceMode m = mode();
+    paced = m.fps > 0;
+    period = paced ? std::chrono::duration_cast<Clock::duration>(
+                         std::chrono::duration<double>(1.0 / m.fps))
+                   : Clock::duration::zero();
+    if (m.width != width || m.height != height) {
+      width = m.width;
+      height = m.height;
+      pool_.add(buffers_, width, height);  // take() drops the old size's images as they return
+      width_ = width;
+      height_ = height;
+    }
+  };
+  mode_changed_ = false;
+  take_mode();
   auto next = Clock::now();
   std::uint64_t seq = 0;
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      if (paced) wake_.wait_until(lock, next, [this] { return stopping_; });
+      if (paced) {
+        wake_.wait_until(lock, next,
+                         [this] { return stopping_ || mode_changed_.load() || still_new_.load(); });
+      }
       if (stopping_) return;
+    }
+    if (mode_changed_.exchange(false)) {
+      take_mode();
+      if (next > Clock::now() + period) next = Clock::now() + period;  // slower: no long wait
+      if (next > Clock::now()) continue;  // faster or the same: wait for the new period
+    }
+    if (still_new_.exchange(false) && paced && Clock::now() < next) {
+      // A still between two frames of the stream, drawn now rather than at the next tick (a
+      // still the encoders refuse is tried again at the ticks).
+      offer_still(sink, seq > 0 ? seq - 1 : 0);
+      continue;
     }
     // Nobody watching: sleep here, drawing and encoding nothing, until someone is.
     if (demand_ != nullptr && !demand_->acquire(stop)) return;
@@ -230,7 +309,8 @@ void PatternSource::run(FrameSink& sink, std::stop_token stop) {
       if (next < now) next = now + period;
     }
 
-    std::unique_ptr<Yuv420Image> image = pool_.take(width_, height_);
+    offer_still(sink, seq);
+    std::unique_ptr<Yuv420Image> image = pool_.take(width, height);
     if (!image) {
       // A snapshot request taken for this frame must wait for the next one.
       if (demand_ != nullptr) demand_->release_request();
@@ -247,7 +327,7 @@ void PatternSource::run(FrameSink& sink, std::stop_token stop) {
       continue;
     }
     render(*image, seq);
-    if (noise_) noise_->apply(*image, seq, seqcode::layout_for(width_, height_).y0);
+    if (noise_) noise_->apply(*image, seq, seqcode::layout_for(width, height).y0);
     captured_.fetch_add(1, std::memory_order_relaxed);
     RawFramePtr frame = pool_.frame(std::move(image), seq++, monotonic_us());
     // Unpaced, the encoders set the rate: the next frame is drawn while they work and waits

@@ -8,7 +8,9 @@
 #include <memory>
 #include <mutex>
 #include <stop_token>
+#include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "device/capture/demand.hpp"
@@ -63,8 +65,16 @@ class PatternSource final : public FrameSource {
   void stop() override;
   std::string describe() const override;
   SourceStats stats() const override;
-  int width() const override { return width_; }
-  int height() const override { return height_; }
+  int width() const override { return width_.load(); }
+  int height() const override { return height_.load(); }
+  SourceMode mode() const override;
+  // Size and rate change from the next frame on; the pattern cannot flip or rotate.
+  bool set_mode(const SourceMode& mode, std::string& error) override;
+  // Stills are drawn at 1920x1080, like a 1080p sensor's full frame, beside the stream.
+  std::pair<int, int> still_size() const override { return {kStillWidth, kStillHeight}; }
+  bool request_still(std::string& error) override;
+  static constexpr int kStillWidth = 1920;
+  static constexpr int kStillHeight = 1080;
 
   // Draws frame `seq` into `image` (width x height). Public for tests and benchmarks.
   static void render(Yuv420Image& image, std::uint64_t seq);
@@ -81,10 +91,17 @@ class PatternSource final : public FrameSource {
 
  private:
   void run(FrameSink& sink, std::stop_token stop);
+  // Draws and offers the still asked for, if one is; a refused one stays wanted.
+  void offer_still(FrameSink& sink, std::uint64_t seq);
 
-  int width_;
-  int height_;
-  double fps_;
+  const int buffers_;
+  std::atomic<int> width_;
+  std::atomic<int> height_;
+  mutable std::mutex mode_mutex_;
+  SourceMode mode_;  // under mode_mutex_: what set_mode() asked for
+  std::atomic<bool> mode_changed_{false};
+  std::atomic<bool> still_wanted_{false};  // a still is to be drawn
+  std::atomic<bool> still_new_{false};     // ... and was asked for since the last frame
   std::unique_ptr<PatternNoise> noise_;
   Demand* demand_ = nullptr;
   std::stop_source stop_source_;

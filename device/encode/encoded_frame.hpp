@@ -17,6 +17,7 @@ struct EncodedFrame {
   JpegBuffer data;                 // the JPEG, written once by the encoder
   std::uint64_t encode_start_us = 0;
   std::uint64_t encode_end_us = 0;
+  bool still = false;  // a full-size still (RawFrame::still), for whoever asked, not the stream
 
   std::span<const std::uint8_t> jpeg() const { return {data.get(), header.jpeg_size}; }
 };

@@ -127,10 +127,11 @@ void EncoderPool::run() {
     }
     frame->encode_start_us = monotonic_us();
     queue_times_.record(frame->encode_start_us - offered_us);
-    const std::size_t size = encoder.compress(in, quality_, frame->data.get(), capacity);
+    const std::size_t size = encoder.compress(in, quality_.load(), frame->data.get(), capacity);
     frame->data.shrink_to(size);
     frame->encode_end_us = monotonic_us();
     frame->header.seq = raw->seq;
+    frame->still = raw->still;
     frame->header.capture_us = raw->capture_us;
     frame->header.width = static_cast<std::uint16_t>(in.width);
     frame->header.height = static_cast<std::uint16_t>(in.height);
@@ -148,7 +149,8 @@ void EncoderPool::run() {
     encoded_.fetch_add(1, std::memory_order_relaxed);
     encode_us_.fetch_add(frame->encode_end_us - frame->encode_start_us, std::memory_order_relaxed);
     encode_times_.record(frame->encode_end_us - frame->encode_start_us);
-    last_encode_us = frame->encode_end_us - frame->encode_start_us;
+    // A full-size still is no sample of the stream's encode time, which paces offer_wait().
+    if (!frame->still) last_encode_us = frame->encode_end_us - frame->encode_start_us;
     sink_.publish(std::move(frame));
   }
 }

@@ -49,13 +49,16 @@ class EncoderPool final : public FrameSink {
   bool offer_wait(RawFramePtr frame, std::stop_token stop) override;
 
   EncoderStats stats() const;
+  // JPEG quality, 1 to 100; a change applies from the next frame a worker starts on.
+  void set_quality(int quality) { quality_.store(quality); }
+  int quality() const { return quality_.load(); }
   int workers() const { return workers_; }
 
  private:
   void run();
 
   const int workers_;
-  const int quality_;
+  std::atomic<int> quality_;
   EncodedSink& sink_;
   std::vector<std::thread> threads_;
   mutable std::mutex mutex_;

@@ -16,6 +16,13 @@ void Hub::publish(EncodedFramePtr frame) {
   // The listener runs under the lock so that two encoders finishing together cannot hand
   // their frames on in the wrong order; it only posts the frame, so the lock is brief.
   std::lock_guard lock(mutex_);
+  if (frame->still) {
+    // A still goes to whoever asked for one, never to the stream.
+    for (const Request& r : stills_)
+      r.done(frame);
+    stills_.clear();
+    return;
+  }
   if (latest_ && frame->header.seq <= latest_->header.seq) {
     dropped_late_.fetch_add(1, std::memory_order_relaxed);
     return;
@@ -23,30 +30,41 @@ void Hub::publish(EncodedFramePtr frame) {
   latest_ = frame;
   published_.fetch_add(1, std::memory_order_relaxed);
   if (listener_) listener_(latest_);
-  for (const Request& r : requests_)
+  bool still_waiting = false;
+  std::erase_if(requests_, [&](const Request& r) {
+    if (latest_->header.capture_us < r.captured_after_us) {
+      still_waiting = true;  // captured before it was asked for: the next one
+      return false;
+    }
     r.done(latest_);
-  requests_.clear();
+    return true;
+  });
+  if (still_waiting) demand_.request_frame();
 }
 
-std::uint64_t Hub::request_next(Listener done) {
+std::uint64_t Hub::request_next(Listener done, std::uint64_t captured_after_us) {
   std::uint64_t id = 0;
   {
     std::lock_guard lock(mutex_);
     id = next_request_id_++;
-    requests_.push_back(Request{id, std::move(done)});
+    requests_.push_back(Request{id, std::move(done), captured_after_us});
   }
   // Registered before asking, so the frame this request causes cannot slip past it.
   demand_.request_frame();
   return id;
 }
 
+std::uint64_t Hub::request_still(Listener done) {
+  std::lock_guard lock(mutex_);
+  const std::uint64_t id = next_request_id_++;
+  stills_.push_back(Request{id, std::move(done), 0});
+  return id;
+}
+
 bool Hub::cancel_next(std::uint64_t id) {
   std::lock_guard lock(mutex_);
-  const auto it = std::find_if(requests_.begin(), requests_.end(),
-                               [id](const Request& r) { return r.id == id; });
-  if (it == requests_.end()) return false;
-  requests_.erase(it);
-  return true;
+  const auto same = [id](const Request& r) { return r.id == id; };
+  return std::erase_if(requests_, same) + std::erase_if(stills_, same) > 0;
 }
 
 void Hub::cancel_all_requests() {
@@ -54,6 +72,9 @@ void Hub::cancel_all_requests() {
   for (const Request& r : requests_)
     r.done(nullptr);
   requests_.clear();
+  for (const Request& r : stills_)
+    r.done(nullptr);
+  stills_.clear();
 }
 
 EncodedFramePtr Hub::latest() const {

@@ -38,8 +38,13 @@ class Hub final : public EncodedSink {
   // `done` runs on the publishing thread under the hub's lock, like the listener, so it must
   // only post the frame to its own loop. The caller bounds its wait itself (an encode can
   // fail) and calls cancel_next() with the returned id when it gives up.
-  std::uint64_t request_next(Listener done);
-  // False when the request was already answered (or never existed).
+  // With `captured_after_us`, only a frame captured at or after that time answers it (a
+  // snapshot with ?fresh=1, for timelapses: never a frame that was already on its way).
+  std::uint64_t request_next(Listener done, std::uint64_t captured_after_us = 0);
+  // A full-size still (EncodedFrame::still): `done` gets the next one published, like
+  // request_next(). The caller asks the source for it (FrameSource::request_still) after this.
+  std::uint64_t request_still(Listener done);
+  // Either kind of request. False when it was already answered (or never existed).
   bool cancel_next(std::uint64_t id);
   // Answers every pending request with nullptr, so no one waits on a stopping daemon.
   void cancel_all_requests();
@@ -48,12 +53,14 @@ class Hub final : public EncodedSink {
   struct Request {
     std::uint64_t id;
     Listener done;
+    std::uint64_t captured_after_us;
   };
 
   mutable std::mutex mutex_;
   EncodedFramePtr latest_;
   Listener listener_;
   std::vector<Request> requests_;
+  std::vector<Request> stills_;
   std::uint64_t next_request_id_ = 1;
   Demand demand_;
   std::atomic<std::uint64_t> published_{0};

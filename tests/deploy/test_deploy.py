@@ -252,7 +252,7 @@ class Deploy(unittest.TestCase):
         code, out = deploy()
         self.assertEqual(code, 1, out)
         self.assertIn("lacks what its sysroot needs: run 'sudo apt-get install libcamera-dev "
-                      "libturbojpeg0-dev libasio-dev libcli11-dev libssl-dev' there, or add "
+                      "libturbojpeg0-dev libasio-dev libcli11-dev nlohmann-json3-dev libssl-dev' there, or add "
                       "--install-board-deps", out)
         self.assertFalse(os.path.exists(os.path.join(BOARD, "usr/bin/camstreamd")),
                          "a refused deploy installed something")

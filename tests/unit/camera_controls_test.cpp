@@ -12,12 +12,12 @@ namespace {
 std::vector<ControlRange> controls() {
   using K = ControlRange::Kind;
   std::vector<ControlRange> c(6);
-  c[0] = {"ExposureTime", K::kInteger, false, true, 1, 66666, {}};
-  c[1] = {"AnalogueGain", K::kFloat, false, true, 1, 16, {}};
-  c[2] = {"AwbEnable", K::kBool, false, false, 0, 0, {}};
-  c[3] = {"AwbMode", K::kInteger, false, true, 0, 7, {0, 1, 2, 3}};
-  c[4] = {"ColourGains", K::kFloat, true, true, 0, 32, {}};
-  c[5] = {"ScalerCrop", K::kUnsupported, false, false, 0, 0, {}};
+  c[0] = {"ExposureTime", K::kInteger, false, true, 1, 66666, {}, {}, {}, {}};
+  c[1] = {"AnalogueGain", K::kFloat, false, true, 1, 16, {}, {}, {}, {}};
+  c[2] = {"AwbEnable", K::kBool, false, false, 0, 0, {}, {}, {}, {}};
+  c[3] = {"AwbMode", K::kInteger, false, true, 0, 7, {0, 1, 2, 3}, {}, {}, {}};
+  c[4] = {"ColourGains", K::kFloat, true, true, 0, 32, {}, {}, {}, {}};
+  c[5] = {"ScalerCrop", K::kUnsupported, false, false, 0, 0, {}, {}, {}, {}};
   return c;
 }
 

@@ -21,6 +21,8 @@ class ChosenSizeSource final : public FrameSource {
   SourceStats stats() const override { return SourceStats{7, 2, 40}; }
   int width() const override { return 1280; }
   int height() const override { return 720; }
+  SourceMode mode() const override { return {}; }
+  bool set_mode(const SourceMode&, std::string&) override { return false; }
 };
 
 TEST(PipelineReport, SizeIsTheSourcesUntilAFrameThenTheFrames) {
