@@ -110,3 +110,90 @@ ConfigLoad load_config_file(const std::string& path, bool required,
 }
 
 }  // namespace camstream
+
+namespace camstream {
+
+std::string update_config_text(std::string_view text, const std::vector<ConfigEntry>& values) {
+  std::vector<bool> used(values.size(), false);
+  // The control a "control = NAME=VALUE" value names.
+  const auto control_name = [](std::string_view v) { return v.substr(0, v.find('=')); };
+  std::string out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    std::size_t end = text.find('\n', at);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(at, end - at);
+    at = end + 1;
+    const std::string_view body = trim(line);
+    const std::size_t eq = body.find('=');
+    bool replaced = false;
+    if (!body.empty() && body.front() != '#' && eq != std::string_view::npos) {
+      const std::string_view key = trim(body.substr(0, eq));
+      std::string_view value = trim(body.substr(eq + 1));
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+        value = value.substr(1, value.size() - 2);
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        const ConfigEntry& v = values[i];
+        if (key != v.key) continue;
+        if (v.key == "control" && control_name(value) != control_name(v.value)) continue;
+        // The first line of a key takes the new value; a repeat of it would override it, so
+        // it goes.
+        if (!used[i]) out += v.key + " = " + v.value + "\n";
+        used[i] = true;
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) out.append(line).append("\n");
+  }
+  bool header = false;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (used[i]) continue;
+    if (!header) out += "# saved at run time (POST /controls?persist=1)\n";
+    header = true;
+    out += values[i].key + " = " + values[i].value + "\n";
+  }
+  return out;
+}
+
+bool update_config_file(const std::string& path, const std::vector<ConfigEntry>& values,
+                        std::string& error) {
+  std::string text;
+  struct stat st {};
+  const bool exists = ::stat(path.c_str(), &st) == 0;
+  if (exists) {
+    std::vector<ConfigEntry> entries;
+    if (load_config_file(path, true, entries, error) != ConfigLoad::kLoaded) return false;
+    std::ifstream in(path, std::ios::binary);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const std::string updated = update_config_text(text, values);
+  if (updated.size() > kMaxConfigBytes) {
+    error = "cannot save to " + path + ": it would grow over " +
+            std::to_string(kMaxConfigBytes / 1024) + " KiB";
+    return false;
+  }
+  // Written beside it and renamed over it: a crash leaves the old file or the new, never half.
+  const std::string temporary = path + ".camstreamd-new";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << updated;
+    out.flush();
+    if (!out) {
+      error = "cannot save to " + path + ": cannot write " + temporary + " (" +
+              std::strerror(errno) +
+              "); make its directory writable by the daemon's user, or save by hand";
+      std::remove(temporary.c_str());
+      return false;
+    }
+  }
+  if (exists) ::chmod(temporary.c_str(), st.st_mode & 07777);
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    error = "cannot save to " + path + ": " + std::strerror(errno);
+    std::remove(temporary.c_str());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace camstream

@@ -43,4 +43,14 @@ enum class ConfigLoad {
 ConfigLoad load_config_file(const std::string& path, bool required,
                             std::vector<ConfigEntry>& entries, std::string& error);
 
+// `text` with each of `values` set: the first line of its key (for "control", the line naming
+// the same control) takes the new value, later lines of it go, keys not there yet are added
+// at the end; comments and every other line stay as they were.
+std::string update_config_text(std::string_view text, const std::vector<ConfigEntry>& values);
+
+// update_config_text() on the file at `path` (made when it does not exist): written to a file
+// beside it, then renamed over it. False with a sentence in `error` naming the file.
+bool update_config_file(const std::string& path, const std::vector<ConfigEntry>& values,
+                        std::string& error);
+
 }  // namespace camstream

@@ -14,6 +14,7 @@
 
 #include "device/capture/libcamera_device.hpp"
 #include "device/capture/source_factory.hpp"
+#include "device/control/controls.hpp"
 #include "device/encode/encoder_pool.hpp"
 #include "device/figures.hpp"
 #include "device/notify.hpp"
@@ -181,9 +182,11 @@ int main(int argc, char** argv) {
     hub.set_listener([&io, &server](const EncodedFramePtr& frame) {
       asio::post(io, [&server, frame] { server.deliver(frame); });
     });
-    const PipelineReport report(*source, encoders, hub,
-                                PipelineSettings{opt.fps, opt.quality, opt.workers});
+    const PipelineReport report(*source, encoders, hub, PipelineSettings{opt.workers});
     server.set_pipeline_figures(&report);
+    // The control API: quality, rate, size and the camera's own controls, live.
+    Controls controls(*source, encoders, opt.config_path);
+    server.set_controls(&controls);
 
     // Scripts read this line to learn the port when --listen 0 was given.
     std::printf("listening on %s\n", to_string(server.local_address()).c_str());

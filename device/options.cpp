@@ -290,6 +290,7 @@ ParseResult parse_daemon_options(const std::vector<std::string>& args,
       return result;
     }
   }
+  o.config_path = config_path;
   std::string error;
   parse_size(size, o.width, o.height, error);
   for (const std::string& c : controls) {

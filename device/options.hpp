@@ -45,6 +45,9 @@ struct DaemonOptions {
   // TLS on the same port as the clear dialects (docs/security.md): "off", "auto" (a
   // self-signed certificate kept in state_dir) or "files" (--tls-cert and --tls-key).
   TlsSettings tls;
+  // The config file read (--config, or the default path even when it did not exist): where
+  // POST /controls?persist=1 saves run-time changes. Empty after --config "".
+  std::string config_path;
 };
 
 struct ParseResult {

@@ -11,8 +11,8 @@ PipelineFigures PipelineReport::pipeline_figures() const {
   const EncodedFramePtr latest = hub_.latest();
   p.width = latest ? latest->header.width : source_.width();
   p.height = latest ? latest->header.height : source_.height();
-  p.target_fps = settings_.fps;
-  p.quality = settings_.quality;
+  p.target_fps = source_.mode().fps;  // as now: the control API changes it
+  p.quality = encoders_.quality();
   p.workers = settings_.workers;
   const SourceStats src = source_.stats();
   const EncoderStats enc = encoders_.stats();

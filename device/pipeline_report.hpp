@@ -8,10 +8,10 @@
 
 namespace camstream {
 
-// What was asked of the pipeline, reported beside what it did.
+// What was asked of the pipeline and does not change while it runs, reported beside what it
+// did (the rate and the quality, which controls change, are read from the source and the
+// encoders as they are now).
 struct PipelineSettings {
-  double fps = 0;
-  int quality = 0;
   int workers = 0;
 };
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string>
 
 #include "shared/text.hpp"
 
@@ -134,8 +135,10 @@ std::optional<ParseResult> check_fields(Request& out) {
       have_length = true;
       length = value;
       if (value.find_first_not_of('0') != std::string::npos) out.has_body = true;
+      out.content_length = static_cast<std::size_t>(std::stoull(std::string(value)));
     } else if (name == "transfer-encoding") {
       out.has_body = true;
+      out.chunked = true;
     }
   }
   if (hosts > 1) return fail(400, "more than one Host field");

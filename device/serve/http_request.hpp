@@ -29,6 +29,8 @@ struct Request {
   // reads none, so such a request is answered and the connection closed: reading on past an
   // unread body would take its bytes for the next request.
   bool has_body = false;
+  std::size_t content_length = 0;  // from Content-Length; 0 when absent
+  bool chunked = false;            // Transfer-Encoding was given (its body's length is unknown)
 
   // The first field called `name` (lower-case), if any.
   std::optional<std::string_view> field(std::string_view name) const;

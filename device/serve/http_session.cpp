@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "device/control/control_query.hpp"
+#include "device/control/controls.hpp"
 #include "device/serve/http_pages.hpp"
 #include "shared/clock.hpp"
 #include "shared/log.hpp"
@@ -14,6 +16,8 @@ namespace {
 
 constexpr std::string_view kBoundary = "camstreamframe";
 constexpr std::string_view kCrlf = "\r\n";
+// A POST /controls body: a JSON object of at most kMaxControlsPerRequest values is far below.
+constexpr std::size_t kMaxControlBody = 16 * 1024;
 
 const char* status_text(int status) {
   switch (status) {
@@ -21,6 +25,16 @@ const char* status_text(int status) {
       return "OK";
     case 401:
       return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 411:
+      return "Length Required";
+    case 413:
+      return "Content Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
     case 400:
       return "Bad Request";
     case 404:
@@ -198,6 +212,8 @@ void HttpSession::handle(const http::Request& request) {
       route = Route::kStream;
     } else if (*action == "snapshot") {
       route = Route::kSnapshot;
+    } else if (*action == "command") {
+      route = Route::kSetControl;  // mjpg-streamer's
     }
   } else if (request.path == "/stream") {
     route = Route::kStream;
@@ -207,6 +223,10 @@ void HttpSession::handle(const http::Request& request) {
     route = Route::kStatus;
   } else if (request.path == "/metrics") {
     route = Route::kMetrics;
+  } else if (request.path == "/controls") {
+    route = Route::kControls;
+  } else if (request.path == "/control" || request.path == "/option") {
+    route = Route::kSetControl;  // /option: camera-streamer's
   }
   log::debug("HTTP client " + peer_.name + ": " + request.method + " " + request.target);
   if (!host_.admit(*this)) {
@@ -219,13 +239,29 @@ void HttpSession::handle(const http::Request& request) {
   }
 
   if (route == Route::kNotFound) {
-    return send_error(
-        404, "no such page: " + request.path + "; try /stream, /snapshot, /status, /metrics or /");
+    return send_error(404, "no such page: " + request.path +
+                               "; try /stream, /snapshot, /controls, /status, /metrics or /");
   }
-  if (request.method != "GET" && request.method != "HEAD") {
-    return send_error(405, request.method + " is not served here; use GET or HEAD");
+  const bool post = request.method == "POST";
+  if (post && route != Route::kControls) {
+    return send_error(405, "POST is taken only by /controls; use GET or HEAD here");
   }
-  if (request.has_body) {
+  if (!post && request.method != "GET" && request.method != "HEAD") {
+    return send_error(405,
+                      request.method + " is not served here; use GET or HEAD" +
+                          (route == Route::kControls ? " (or POST)" : ""),
+                      route == Route::kControls ? "Allow: GET, HEAD, POST\r\n" : "");
+  }
+  if (post) {
+    if (request.chunked) {
+      return send_error(411, "send the body with a Content-Length, not chunked");
+    }
+    if (request.content_length > kMaxControlBody) {
+      return send_error(413, "the body has " + std::to_string(request.content_length) +
+                                 " bytes; at most " + std::to_string(kMaxControlBody) +
+                                 " are taken");
+    }
+  } else if (request.has_body) {
     return send_error(400, "the request has a body; GET and HEAD take none");
   }
   // Every page shows the camera or its figures: each needs the view role at least.
@@ -251,26 +287,117 @@ void HttpSession::handle(const http::Request& request) {
     case Route::kMetrics:
       return send_text(200, "text/plain; version=0.0.4; charset=utf-8",
                        metrics_text(host_.figures()), head_only_, keep_alive_);
-    case Route::kSnapshot: {
-      // While someone streams, the newest frame is current; otherwise the source may be idle
-      // and the last frame old, so the snapshot asks for a fresh one.
-      const EncodedFramePtr latest = host_.latest_frame();
-      if (latest && host_.frames_flowing()) return send_snapshot(latest);
-      state_ = State::kAwaitingFrame;
-      awaiting_after_seq_ = latest ? latest->header.seq : 0;
-      arm(host_.limits().handshake_timeout, &HttpSession::on_frame_timeout);
-      const std::uint64_t token = ++snapshot_token_;
-      frame_request_ = host_.request_frame(
-          [this, token, self = shared_from_this()](const EncodedFramePtr& frame) {
-            on_requested_frame(token, frame);
-          });
-      return;
-    }
+    case Route::kSnapshot:
+      return snapshot(request);
     case Route::kStream:
       return start_stream();
+    case Route::kControls:
+    case Route::kSetControl:
+      if (post) {
+        // The body follows the head, within the same time a head has.
+        body_request_ = request;
+        body_role_ = role;
+        state_ = State::kReadingBody;
+        arm(host_.limits().handshake_timeout, &HttpSession::on_request_timeout);
+        return read_body();
+      }
+      return controls(request, role, route, {});
     case Route::kNotFound:
       break;
   }
+}
+
+void HttpSession::read_body() {
+  if (in_.size() >= body_request_.content_length) {
+    const std::string body = in_.substr(0, body_request_.content_length);
+    in_.erase(0, body_request_.content_length);
+    deadline_.disarm();
+    return controls(body_request_, body_role_, Route::kControls, body);
+  }
+  stream_.async_read_some(asio::buffer(chunk_),
+                          [this, self = shared_from_this()](std::error_code e, std::size_t n) {
+                            if (state_ != State::kReadingBody) return;
+                            if (e) return end("left in the middle of a request body", false);
+                            in_.append(chunk_.data(), n);
+                            read_body();
+                          });
+}
+
+void HttpSession::controls(const http::Request& request, Role role, Route route,
+                           const std::string& body) {
+  state_ = State::kWriting;
+  Controls* model = host_.controls();
+  if (model == nullptr) return send_error(404, "this daemon has no controls");
+  if (route == Route::kControls && request.method != "POST") {
+    return send_text(200, "application/json", model->list().dump() + "\n", head_only_, keep_alive_);
+  }
+  const bool persist = request.query_value("persist") == "1";
+  ControlOutcome outcome;
+  if (route == Route::kControls) {
+    nlohmann::json values;
+    try {
+      values = nlohmann::json::parse(body);
+    } catch (const nlohmann::json::exception& e) {
+      return send_error(400, std::string("the body is not JSON (") + e.what() +
+                                 "); send an object such as {\"quality\": 70}");
+    }
+    outcome = model->apply(values, role, persist);
+  } else {
+    std::vector<std::string> names;
+    for (const auto& entry : model->list()["controls"])
+      names.push_back(entry["name"].get<std::string>());
+    std::vector<std::pair<std::string, std::string>> pairs;
+    std::string error;
+    if (!controls_from_query(request.path, request.query, names, pairs, error)) {
+      return send_error(400, error);
+    }
+    outcome = model->apply_text(pairs, role, persist);
+  }
+  // Every refusal for want of the role and nothing applied: 403; any other refusal: 400; a
+  // failed save of what was applied: 500. The body says which control fared how either way.
+  int status = 200;
+  if (!outcome.refused.empty())
+    status = outcome.role_refused && outcome.applied.empty() ? 403 : 400;
+  if (status == 200 && !outcome.save_error.empty()) status = 500;
+  if (status != 200) {
+    host_.log_client(
+        log::Level::kInfo, peer_,
+        "HTTP client " + peer_.name + ": controls refused: " + outcome.to_json().dump());
+  }
+  send_text(status, "application/json", outcome.to_json().dump() + "\n", head_only_, keep_alive_);
+}
+
+void HttpSession::snapshot(const http::Request& request) {
+  const auto size = request.query_value("size");
+  const bool fresh = request.query_value("fresh") == "1";
+  if (size && *size != "full" && *size != "stream") {
+    return send_error(400, "size takes full (the camera's full size) or stream (the stream's)");
+  }
+  const std::uint64_t token = ++snapshot_token_;
+  auto done = [this, token, self = shared_from_this()](const EncodedFramePtr& frame) {
+    on_requested_frame(token, frame);
+  };
+  if (size == "full") {
+    // A still is always captured after the request, so it is always fresh.
+    std::string error;
+    state_ = State::kAwaitingStill;
+    frame_request_ = host_.request_still(std::move(done), error);
+    if (frame_request_ == 0) return send_error(501, error);
+    // A brief switch of the camera may take a second or two: more than a frame's time.
+    arm(std::max(host_.limits().handshake_timeout, std::chrono::milliseconds(10000)),
+        &HttpSession::on_frame_timeout);
+    return;
+  }
+  // While someone streams, the newest frame is current; otherwise the source may be idle and
+  // the last frame old, so the snapshot asks for a fresh one. ?fresh=1 wants one captured
+  // after the request (timelapses), never one already on its way.
+  const EncodedFramePtr latest = host_.latest_frame();
+  if (!fresh && latest && host_.frames_flowing()) return send_snapshot(latest);
+  state_ = State::kAwaitingFrame;
+  awaiting_after_seq_ = latest ? latest->header.seq : 0;
+  arm(host_.limits().handshake_timeout, &HttpSession::on_frame_timeout);
+  fresh_wait_ = fresh;
+  frame_request_ = host_.request_frame(std::move(done), fresh ? monotonic_us() : 0);
 }
 
 void HttpSession::send_text(int status, std::string_view type, std::string body, bool head_only,
@@ -298,13 +425,13 @@ void HttpSession::send_error(int status, const std::string& detail, std::string_
   end_reason_ = std::to_string(status) + " " + status_text(status) + ": " + detail;
   end_refused_ = status < 500;
   // A read may be pending (a timeout cut it short); its completion is ignored from here on.
-  if (state_ == State::kReading) {
+  if (state_ == State::kReading || state_ == State::kReadingBody) {
     asio::error_code ignored;
     stream_.socket().cancel(ignored);
   }
   send_text(status, "text/plain; charset=utf-8",
             std::to_string(status) + " " + status_text(status) + ": " + detail + "\n", head_only_,
-            false, status == 405 ? "Allow: GET, HEAD\r\n" : extra_fields);
+            false, status == 405 && extra_fields.empty() ? "Allow: GET, HEAD\r\n" : extra_fields);
 }
 
 void HttpSession::send_unauthorized() {
@@ -319,7 +446,9 @@ void HttpSession::send_unauthorized() {
 }
 
 void HttpSession::on_requested_frame(std::uint64_t token, const EncodedFramePtr& frame) {
-  if (state_ != State::kAwaitingFrame || token != snapshot_token_) return;
+  if ((state_ != State::kAwaitingFrame && state_ != State::kAwaitingStill) ||
+      token != snapshot_token_)
+    return;
   frame_request_ = 0;
   deadline_.disarm();
   if (!frame) {
@@ -420,8 +549,9 @@ void HttpSession::watch_stream() {
 void HttpSession::deliver(const EncodedFramePtr& frame) {
   if (!frame) return;
   if (state_ == State::kAwaitingFrame) {
-    // Someone else's stream may bring a new frame before the requested one comes.
-    if (frame->header.seq <= awaiting_after_seq_) return;
+    // Someone else's stream may bring a new frame before the requested one comes (a fresh
+    // snapshot waits for the hub's answer, captured after it asked).
+    if (frame->header.seq <= awaiting_after_seq_ || fresh_wait_) return;
     cancel_request();
     deadline_.disarm();
     return send_snapshot(frame);
@@ -455,6 +585,10 @@ void HttpSession::write_next_part() {
 }
 
 void HttpSession::on_request_timeout() {
+  if (state_ == State::kReadingBody) {
+    return send_error(408, "the request body did not arrive within " +
+                               std::to_string(host_.limits().handshake_timeout.count()) + " ms");
+  }
   if (state_ != State::kReading) return;
   // A quiet kept-alive connection just ends; one that started a request and did not finish
   // it in time is told so.
@@ -466,10 +600,12 @@ void HttpSession::on_request_timeout() {
 }
 
 void HttpSession::on_frame_timeout() {
-  if (state_ != State::kAwaitingFrame) return;
+  if (state_ != State::kAwaitingFrame && state_ != State::kAwaitingStill) return;
+  const bool still = state_ == State::kAwaitingStill;
   cancel_request();
   keep_alive_ = false;
-  send_error(503, "no frame has been captured yet; try again");
+  send_error(503, still ? "the camera gave no full-size still in time; try again"
+                        : "no frame has been captured yet; try again");
 }
 
 void HttpSession::on_stall() {

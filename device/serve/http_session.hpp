@@ -43,8 +43,26 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   const Peer& peer() const override { return peer_; }
 
  private:
-  enum class State { kReading, kWriting, kAwaitingFrame, kStreaming, kDraining, kEnded };
-  enum class Route { kIndex, kStream, kSnapshot, kStatus, kMetrics, kNotFound };
+  enum class State {
+    kReading,
+    kReadingBody,
+    kWriting,
+    kAwaitingFrame,
+    kAwaitingStill,
+    kStreaming,
+    kDraining,
+    kEnded
+  };
+  enum class Route {
+    kIndex,
+    kStream,
+    kSnapshot,
+    kStatus,
+    kMetrics,
+    kControls,    // GET: the model; POST: a JSON object of changes
+    kSetControl,  // GET /control?NAME=VALUE, and the other servers' forms of it
+    kNotFound
+  };
 
   void read_more();
   void on_bytes();
@@ -56,6 +74,12 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   void send_error(int status, const std::string& detail, std::string_view extra_fields = {});
   void send_unauthorized();
   void send_snapshot(const EncodedFramePtr& frame);
+  // The snapshot route: the newest frame, a fresh one (?fresh=1) or a full-size still
+  // (?size=full).
+  void snapshot(const http::Request& request);
+  // The control routes, once the role is known (and a POST's body has arrived).
+  void controls(const http::Request& request, Role role, Route route, const std::string& body);
+  void read_body();
   // `token` tells the answer to this wait from a late one to an earlier wait.
   void on_requested_frame(std::uint64_t token, const EncodedFramePtr& frame);
   void cancel_request();
@@ -91,6 +115,9 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   // Why the session ends once the last response is out (an error's status and detail).
   std::string end_reason_;
   bool end_refused_ = false;
+  // A POST /controls whose body is still arriving: its head, and the role it presented.
+  http::Request body_request_;
+  Role body_role_ = Role::kNone;
 
   std::string head_out_;  // response head or stream part header, alive while written
   std::string body_out_;
@@ -100,6 +127,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   std::uint64_t awaiting_after_seq_ = 0;
   std::uint64_t frame_request_ = 0;  // the hub's id for it; 0: none pending
   std::uint64_t snapshot_token_ = 0;
+  bool fresh_wait_ = false;  // the snapshot awaited must be captured after it was asked for
 
   bool streamed_ = false;  // a stream was started (it may have ended since)
   bool stream_head_in_flight_ = false;

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <string>
 
+#include "device/control/controls.hpp"
 #include "device/serve/connection.hpp"
 #include "device/serve/hub.hpp"
 #include "device/serve/socket_options.hpp"
@@ -331,11 +332,32 @@ bool Server::frames_flowing() {
   return hub_.demand().watchers() > 0;
 }
 
-std::uint64_t Server::request_frame(std::function<void(const EncodedFramePtr&)> done) {
+std::uint64_t Server::request_frame(std::function<void(const EncodedFramePtr&)> done,
+                                    std::uint64_t captured_after_us) {
   // The hub answers on an encoder thread: hand the frame over to this loop.
-  return hub_.request_next([this, done = std::move(done)](const EncodedFramePtr& frame) {
-    asio::post(io_, [done, frame] { done(frame); });
-  });
+  return hub_.request_next(
+      [this, done = std::move(done)](const EncodedFramePtr& frame) {
+        asio::post(io_, [done, frame] { done(frame); });
+      },
+      captured_after_us);
+}
+
+std::uint64_t Server::request_still(std::function<void(const EncodedFramePtr&)> done,
+                                    std::string& error) {
+  if (controls_ == nullptr) {
+    error = "this server has no source of stills";
+    return 0;
+  }
+  // Registered before the source is asked, so the still cannot slip past it.
+  const std::uint64_t id =
+      hub_.request_still([this, done = std::move(done)](const EncodedFramePtr& frame) {
+        asio::post(io_, [done, frame] { done(frame); });
+      });
+  if (!controls_->request_still(error)) {
+    hub_.cancel_next(id);
+    return 0;
+  }
+  return id;
 }
 
 void Server::cancel_frame_request(std::uint64_t id) {

@@ -82,6 +82,9 @@ class Server final : private SessionHost {
   // The pipeline's part of the figures; `source` must stay valid while the event loop runs.
   // Without one, the figures leave the pipeline out.
   void set_pipeline_figures(const PipelineFiguresSource* source) { pipeline_ = source; }
+  // The control API (/controls, the native control messages); without it they answer that
+  // there are no controls. `controls` must outlive the server.
+  void set_controls(Controls* controls) { controls_ = controls; }
   // Every figure at this moment: what /status, /metrics and the --stats log line report.
   Figures figures() override;
 
@@ -120,7 +123,11 @@ class Server final : private SessionHost {
   EncodedFramePtr latest_frame() override;
   Demand::Watch watch() override;
   bool frames_flowing() override;
-  std::uint64_t request_frame(std::function<void(const EncodedFramePtr&)> done) override;
+  std::uint64_t request_frame(std::function<void(const EncodedFramePtr&)> done,
+                              std::uint64_t captured_after_us) override;
+  std::uint64_t request_still(std::function<void(const EncodedFramePtr&)> done,
+                              std::string& error) override;
+  Controls* controls() override { return controls_; }
   void cancel_frame_request(std::uint64_t id) override;
   Access& access() override { return access_; }
   asio::ssl::context* tls_context() override { return tls_ ? &tls_->context() : nullptr; }
@@ -170,6 +177,7 @@ class Server final : private SessionHost {
 
   // The figures: the pipeline's from outside, the rest counted here.
   const PipelineFiguresSource* pipeline_ = nullptr;
+  Controls* controls_ = nullptr;
   ServerStats stats_;
   StageTimes send_times_;
   std::uint64_t started_us_;

@@ -21,6 +21,8 @@
 
 namespace camstream {
 
+class Controls;
+
 // What the server lets clients take, each a daemon flag (device/options.cpp). The defaults
 // fit a small board: at most max_clients + max_handshakes sockets, so about 330 descriptors.
 struct ServerLimits {
@@ -90,8 +92,17 @@ class SessionHost {
   // Asks for the next frame published, even while nobody watches. `done` runs once on the
   // event loop with that frame, or with nullptr when the daemon stops; the returned id goes
   // to cancel_frame_request() when the caller stops waiting first.
-  virtual std::uint64_t request_frame(std::function<void(const EncodedFramePtr&)> done) = 0;
+  // With `captured_after_us`, only a frame captured at or after it answers.
+  virtual std::uint64_t request_frame(std::function<void(const EncodedFramePtr&)> done,
+                                      std::uint64_t captured_after_us = 0) = 0;
+  // A full-size still (FrameSource::request_still), answered like request_frame(); 0 with a
+  // sentence in `error` when the source makes none.
+  virtual std::uint64_t request_still(std::function<void(const EncodedFramePtr&)> done,
+                                      std::string& error) = 0;
+  // Either kind of request.
   virtual void cancel_frame_request(std::uint64_t id) = 0;
+  // The controls of the daemon and its camera; null when the server was given none.
+  virtual Controls* controls() = 0;
 
   // Who may do what; the sessions ask it for each request or handshake.
   virtual Access& access() = 0;

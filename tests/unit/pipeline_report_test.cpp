@@ -29,7 +29,7 @@ TEST(PipelineReport, SizeIsTheSourcesUntilAFrameThenTheFrames) {
   ChosenSizeSource source;
   Hub hub;
   EncoderPool encoders(1, 80, hub);
-  const PipelineReport report(source, encoders, hub, PipelineSettings{30, 80, 1});
+  const PipelineReport report(source, encoders, hub, PipelineSettings{1});
 
   // Before any frame: the size the camera chose, not the one asked for.
   PipelineFigures f = report.pipeline_figures();
