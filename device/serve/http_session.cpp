@@ -344,7 +344,8 @@ void HttpSession::controls(const http::Request& request, Role role, Route route,
     outcome = model->apply(values, role, persist);
   } else {
     std::vector<std::string> names;
-    for (const auto& entry : model->list()["controls"])
+    const nlohmann::json listing = model->list();
+    for (const auto& entry : listing["controls"])
       names.push_back(entry["name"].get<std::string>());
     std::vector<std::pair<std::string, std::string>> pairs;
     std::string error;
