@@ -16,6 +16,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -397,6 +398,90 @@ class Controls(CameraTest):
                 self.assertEqual(code, 1, err)
                 self.assertNotIn("listening on", out)
                 self.assertEqual(camstreamd_lines(err)[-1], "camstreamd: error: " + message, err)
+
+
+def controls_of(port):
+    code, _, body = e2e.http_get(port, "/controls")
+    if code != 200:
+        raise AssertionError("/controls answered %s" % code)
+    return {c["name"]: c for c in json.loads(body)["controls"]}
+
+
+def post_controls(port, values):
+    body = json.dumps(values).encode()
+    s = socket.create_connection(("127.0.0.1", port), timeout=20)
+    s.sendall(b"POST /controls HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Length: %d"
+              b"\r\n\r\n" % len(body) + body)
+    reply = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        reply += chunk
+    s.close()
+    head, _, payload = reply.partition(b"\r\n\r\n")
+    return int(head.split(b" ")[1]), json.loads(payload)
+
+
+class LiveControls(CameraTest):
+    """The control API on a real libcamera pipeline: what the camera offers, its own ranges,
+    a new size while clients stream, and full-size stills."""
+
+    def test_the_list_has_the_cameras_own_controls_and_sizes(self):
+        d = self.daemon("--source", "libcamera")
+        controls = controls_of(d.port)
+        self.assertEqual(controls["FaceDetectMode"]["owner"], "camera")
+        self.assertEqual(controls["FaceDetectMode"]["type"], "menu")
+        self.assertEqual([m["value"] for m in controls["FaceDetectMode"]["menu"]], [0])
+        # The frame duration follows fps: listed, not settable.
+        self.assertIn("fps", controls["FrameDurationLimits"]["read_only"])
+        self.assertEqual(controls["size"]["options"], ["1280x720", "640x480"])
+        self.assertEqual(controls["size"]["value"], "640x480")
+        self.stop_clean(d)
+
+    def test_a_set_is_applied_or_refused_with_the_cameras_own_range(self):
+        d = self.daemon("--source", "libcamera")
+        status, outcome = post_controls(d.port, {"FaceDetectMode": 0})
+        self.assertEqual((status, outcome["applied"]), (200, {"FaceDetectMode": 0}), outcome)
+        status, outcome = post_controls(d.port, {"FaceDetectMode": 3, "FrameDurationLimits": [
+            20000, 30000]})
+        self.assertEqual(status, 400, outcome)
+        self.assertIn("out of range; FaceDetectMode takes one of 0",
+                      outcome["refused"]["FaceDetectMode"])
+        self.assertIn("read-only", outcome["refused"]["FrameDurationLimits"])
+        check_bars(self, snapshot(self, d.port), (640, 480), "after the controls")
+        self.stop_clean(d)
+
+    def test_a_new_size_reconfigures_the_camera_under_a_connected_client(self):
+        d = self.daemon("--source", "libcamera", fps="0")
+        with e2e.MjpegStream(d.port, timeout=20) as stream:
+            check_bars(self, stream.next_part()[1], (640, 480), "before")
+            status, outcome = post_controls(d.port, {"size": "1280x720"})
+            self.assertEqual(status, 200, outcome)
+            deadline = time.monotonic() + 10
+            while True:
+                jpeg = stream.next_part()[1]
+                img = decode(jpeg)
+                if img.size == (1280, 720):
+                    break
+                self.assertLess(time.monotonic(), deadline, "still %s" % (img.size,))
+            check_bars(self, stream.next_part()[1], (1280, 720), "after")
+        self.assertEqual(status(d.port)["width"], 1280)
+        self.stop_clean(d)
+
+    def test_a_full_size_still_while_the_stream_stays_small(self):
+        d = self.daemon("--source", "libcamera")
+        self.assertEqual(json.loads(e2e.http_get(d.port, "/controls")[2])["still"],
+                         {"width": 1280, "height": 720})
+        with e2e.MjpegStream(d.port, timeout=20) as stream:
+            stream.next_part()
+            code, _, still = e2e.http_get(d.port, "/snapshot?size=full", timeout=20)
+            self.assertEqual(code, 200, still[:200])
+            check_bars(self, still, (1280, 720), "full-size still")
+            # The stream goes on at its own size, on the same connection.
+            for i in range(3):
+                check_bars(self, stream.next_part()[1], (640, 480), "part %d after" % i)
+        self.stop_clean(d)
 
 
 class Orientation(CameraTest):
