@@ -122,6 +122,10 @@ json camera_entry(const CameraControlState& c) {
 
 }  // namespace
 
+std::string json_text(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 bool json_to_control_text(const json& value, std::string& text) {
   const auto scalar = [](const json& v, std::string& out) {
     if (v.is_boolean()) {
@@ -248,7 +252,6 @@ bool Controls::check(const std::string& name, const std::string& text, Role role
         "client may only watch";
     return false;
   }
-  const SourceMode m = source_.mode();
   if (name == "quality") {
     long long q = 0;
     if (!parse_integer(text, q) || q < 1 || q > 100) {
@@ -299,7 +302,6 @@ bool Controls::check(const std::string& name, const std::string& text, Role role
     }
     out.shown = b;
     out.config_value = b ? "true" : "false";
-    (void)m;
     return true;
   }
   if (name.size() > kMaxControlNameBytes) {
@@ -414,7 +416,8 @@ ControlOutcome Controls::apply_checked(std::vector<Checked> changes, ControlOutc
       mode.fps = c.shown.get<double>();
       mode_changes.push_back(&c);
     } else if (c.name == "size") {
-      parse_size(c.config_value, mode.width, mode.height, outcome.save_error);
+      std::string checked_already;
+      parse_size(c.config_value, mode.width, mode.height, checked_already);
       mode_changes.push_back(&c);
     } else if (c.name == "hflip") {
       mode.hflip = c.shown.get<bool>();
@@ -430,7 +433,6 @@ ControlOutcome Controls::apply_checked(std::vector<Checked> changes, ControlOutc
       camera_changes.push_back(&c);
     }
   }
-  outcome.save_error.clear();
   if (!mode_changes.empty()) {
     std::string error;
     if (mode == before || source_.set_mode(mode, error)) {
@@ -458,7 +460,7 @@ ControlOutcome Controls::apply_checked(std::vector<Checked> changes, ControlOutc
   if (!outcome.applied.empty()) {
     std::string line;
     for (const auto& [name, value] : outcome.applied.items())
-      line += (line.empty() ? "" : ", ") + name + "=" + value.dump();
+      line += (line.empty() ? "" : ", ") + name + "=" + json_text(value);
     log::info("controls changed: " + line);
     // A copy: a listener may unsubscribe (its client gone) while being told.
     const auto listeners = listeners_;

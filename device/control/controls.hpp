@@ -95,6 +95,10 @@ class Controls {
   std::uint64_t next_listener_ = 1;
 };
 
+// `j` as compact JSON text. Strings that came from a client may hold invalid UTF-8, on which
+// nlohmann's dump() throws: here they get U+FFFD instead, so no client can make it throw.
+std::string json_text(const nlohmann::json& j);
+
 // A JSON value as the text --control would take: 10000, true, 1.5,2 for an array, a string
 // as it is. False for objects and nested arrays.
 bool json_to_control_text(const nlohmann::json& value, std::string& text);

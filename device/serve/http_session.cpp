@@ -328,8 +328,12 @@ void HttpSession::controls(const http::Request& request, Role role, Route route,
   state_ = State::kWriting;
   Controls* model = host_.controls();
   if (model == nullptr) return send_error(404, "this daemon has no controls");
+  if (route == Route::kSetControl && head_only_) {
+    return send_error(405, "HEAD changes nothing; set controls with GET (or POST /controls)");
+  }
   if (route == Route::kControls && request.method != "POST") {
-    return send_text(200, "application/json", model->list().dump() + "\n", head_only_, keep_alive_);
+    return send_text(200, "application/json", json_text(model->list()) + "\n", head_only_,
+                     keep_alive_);
   }
   const bool persist = request.query_value("persist") == "1";
   ControlOutcome outcome;
@@ -363,9 +367,10 @@ void HttpSession::controls(const http::Request& request, Role role, Route route,
   if (status != 200) {
     host_.log_client(
         log::Level::kInfo, peer_,
-        "HTTP client " + peer_.name + ": controls refused: " + outcome.to_json().dump());
+        "HTTP client " + peer_.name + ": controls refused: " + json_text(outcome.to_json()));
   }
-  send_text(status, "application/json", outcome.to_json().dump() + "\n", head_only_, keep_alive_);
+  send_text(status, "application/json", json_text(outcome.to_json()) + "\n", head_only_,
+            keep_alive_);
 }
 
 void HttpSession::snapshot(const http::Request& request) {

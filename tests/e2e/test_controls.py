@@ -221,6 +221,16 @@ class LiveChanges(unittest.TestCase):
             self.assertIn(b"NAME=VALUE", body)
             status, _, body = e2e.http_get(d.port, "/control?quality=%zz")
             self.assertEqual(status, 400)
+            # A name that is not UTF-8 is refused like any unknown name, in valid JSON.
+            status, _, body = e2e.http_get(d.port, "/control?%FF%FE=1")
+            self.assertEqual(status, 400)
+            self.assertIn("no such control", json.loads(body)["refused"]["\ufffd\ufffd"])
+            status, body = request(d.port, "POST", "/controls", b'{"\xff": 1}')
+            self.assertEqual(status, 400)
+            status, _, body = e2e.http_get(d.port, "/control?quality=20", headers=())
+            self.assertEqual(status, 200)
+            status, body = request(d.port, "HEAD", "/control?quality=30")
+            self.assertEqual(status, 405)
             # A body that never arrives ends with 408 within the handshake time.
             s = socket.create_connection(("127.0.0.1", d.port), timeout=10)
             s.sendall(b"POST /controls HTTP/1.1\r\nHost: t\r\nContent-Length: 50\r\n\r\n{")
@@ -228,7 +238,7 @@ class LiveChanges(unittest.TestCase):
             s.close()
             self.assertTrue(reply.startswith(b"HTTP/1.1 408"), reply[:100])
             self.assertEqual(controls_by_name(get_json(d.port, "/controls"))["quality"]["value"],
-                             80)
+                             20)
             self.assertTrue(d.alive())
 
 

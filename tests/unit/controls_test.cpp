@@ -202,6 +202,11 @@ TEST(Controls, JsonValuesBecomeControlText) {
   EXPECT_FALSE(json_to_control_text(json(nullptr), t));
 }
 
+TEST(Controls, JsonTextNeverThrowsOnAClientsBytes) {
+  const json j = {{"refused", {{std::string("\xff\xfe"), "no such control"}}}};
+  EXPECT_EQ(json_text(j), "{\"refused\":{\"\xef\xbf\xbd\xef\xbf\xbd\":\"no such control\"}}");
+}
+
 TEST(ConfigUpdate, ReplacesInPlaceDropsRepeatsAndAppendsTheNew) {
   const std::string text =
       "# comment\nquality = 80\ncontrol = ExposureTime=1000\ncontrol = AnalogueGain=2\n"
