@@ -152,7 +152,22 @@ CameraSource::OpenFailure CameraSource::open_session(const CaptureSettings& sett
     device_->stop();
     return OpenFailure::kOpen;
   }
-  CameraCapabilities caps = device_->capabilities();
+  if (!for_still) {
+    // Known before the first frame, so a client that sees the stream can set them.
+    CameraCapabilities caps = device_->capabilities();
+    std::lock_guard lock(info_mutex_);
+    // --control values as numbers, now that their ranges are known: what clients see.
+    for (const auto& [name, text] : options_.settings.controls) {
+      std::string ignored;
+      const ControlRange* range = find_control(caps.controls, name, ignored);
+      std::vector<double> values;
+      if (range && !control_values_.count(name) &&
+          parse_control_value(*range, text, values, ignored))
+        control_values_[name] = values;
+    }
+    capabilities_ = std::move(caps);
+    have_capabilities_ = true;
+  }
   const std::uint64_t generation = ++generation_;
   std::weak_ptr<Events> events = events_;
   auto completed = [events, generation](const CameraCompletion& c) {
@@ -185,17 +200,6 @@ CameraSource::OpenFailure CameraSource::open_session(const CaptureSettings& sett
     description_ = s.description;
     width_ = s.width;
     height_ = s.height;
-    // --control values as numbers, now that their ranges are known: what clients see.
-    for (const auto& [name, text] : options_.settings.controls) {
-      std::string ignored;
-      const ControlRange* range = find_control(caps.controls, name, ignored);
-      std::vector<double> values;
-      if (range && !control_values_.count(name) &&
-          parse_control_value(*range, text, values, ignored))
-        control_values_[name] = values;
-    }
-    capabilities_ = std::move(caps);
-    have_capabilities_ = true;
   }
   signal_ = true;
   opened_.fetch_add(1, std::memory_order_relaxed);

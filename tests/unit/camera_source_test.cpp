@@ -522,5 +522,225 @@ TEST(CameraSource, FramesOutliveTheSourceAndTheirMapping) {
   sink.release_all();
 }
 
+// Waits until the camera has `opens` opens behind it and all its buffers queued.
+bool wait_running(FakeState& s, int opens) {
+  return s.wait([&] {
+    return s.opens == opens && s.started && s.queued.size() == static_cast<std::size_t>(s.buffers);
+  });
+}
+
+TEST(CameraSource, ANewSizeReconfiguresTheCameraAndFramesComeAtIt) {
+  Rig rig;
+  rig.make();
+  RecordingSink sink;
+  rig.source->start(sink);
+  ASSERT_TRUE(wait_running(*rig.state, 1));
+  ASSERT_GE(capture(*rig.state, 10, 128, 128, 1000), 0);
+  ASSERT_TRUE(sink.wait([](auto& s) { return s.seen.size() == 1; }));
+  SourceMode mode = rig.source->mode();
+  mode.width = 640;
+  mode.height = 480;
+  mode.hflip = true;
+  std::string error;
+  ASSERT_TRUE(rig.source->set_mode(mode, error)) << error;
+  ASSERT_TRUE(wait_running(*rig.state, 2));
+  ASSERT_GE(capture(*rig.state, 20, 128, 128, 2000), 0);
+  ASSERT_TRUE(sink.wait([](auto& s) { return s.seen.size() == 2; }));
+  rig.source->stop();
+  EXPECT_EQ(sink.seen[1].width, 640);
+  EXPECT_EQ(sink.seen[1].y, 20);
+  EXPECT_LT(sink.seen[0].seq, sink.seen[1].seq) << "one stream across the change";
+  EXPECT_EQ(rig.source->width(), 640);
+  EXPECT_EQ(rig.source->height(), 480);
+  EXPECT_EQ(rig.source->mode(), mode);
+  ASSERT_EQ(rig.state->configured.size(), 2u);
+  EXPECT_TRUE(rig.state->configured[1].hflip);
+  EXPECT_EQ(rig.source->camera_stats().lost, 0u) << "a change of mode is no lost camera";
+  EXPECT_EQ(rig.source->sizes(), (std::vector<std::string>{"640x480", "320x240"}));
+  EXPECT_TRUE(rig.source->can_transform());
+}
+
+TEST(CameraSource, ANewRateGoesWithTheNextRequestWithoutReopening) {
+  Rig rig;
+  rig.make();
+  RecordingSink sink;
+  rig.source->start(sink);
+  ASSERT_TRUE(wait_running(*rig.state, 1));
+  SourceMode mode = rig.source->mode();
+  mode.fps = 10;
+  std::string error;
+  ASSERT_TRUE(rig.source->set_mode(mode, error)) << error;
+  // A quarter of a second at 40 fps: at 10 fps, three or so are encoded (fps 0 took them all).
+  for (int i = 0; i < 10; ++i)
+    ASSERT_GE(capture(*rig.state, 1, 2, 3, 1'000'000'000ull + i * 25'000'000ull), 0);
+  ASSERT_TRUE(rig.state->wait([&] { return rig.state->queued.size() == 4; }));
+  rig.source->stop();
+  EXPECT_EQ(rig.state->opens, 1);
+  EXPECT_EQ(std::count(rig.state->queued_fps.begin(), rig.state->queued_fps.end(), 10.0), 1)
+      << "the rate goes to the camera once, with one request";
+  EXPECT_GE(sink.seen.size(), 2u);
+  EXPECT_LE(sink.seen.size(), 4u);
+  EXPECT_EQ(rig.source->stats().over_rate, 10 - sink.seen.size());
+  EXPECT_EQ(rig.source->mode().fps, 10);
+}
+
+TEST(CameraSource, ControlsGoWithTheNextRequestAndSurviveAReopen) {
+  Rig rig;
+  rig.options.settings.controls = {{"AwbMode", "daylight"}};
+  rig.make();
+  std::string error;
+  EXPECT_FALSE(rig.source->set_camera_controls({{"ExposureTime", {20000}}}, error));
+  EXPECT_NE(error.find("not been opened"), std::string::npos) << error;
+  RecordingSink sink;
+  rig.source->start(sink);
+  ASSERT_TRUE(wait_running(*rig.state, 1));
+  ASSERT_TRUE(rig.source->set_camera_controls({{"ExposureTime", {20000}}}, error)) << error;
+  EXPECT_FALSE(rig.source->set_camera_controls({{"FrameDurationLimits", {1, 1}}}, error));
+  EXPECT_NE(error.find("set by fps"), std::string::npos) << error;
+  EXPECT_FALSE(rig.source->set_camera_controls({{"Brightness", {1}}}, error));
+  EXPECT_NE(error.find("no control called 'Brightness'"), std::string::npos) << error;
+  // The sink lets the frame go at once: its buffer is queued again, with the control.
+  const int buffer = capture(*rig.state, 1, 2, 3, 1000);
+  ASSERT_TRUE(rig.state->wait(
+      [&] { return rig.state->queued.size() == 4 && !rig.state->queued_controls.back().empty(); }));
+  {
+    std::lock_guard lock(rig.state->mutex);
+    EXPECT_EQ(rig.state->queued.back(), buffer);
+    const auto& c = rig.state->queued_controls.back();
+    ASSERT_EQ(c.size(), 1u);
+    EXPECT_EQ(c[0].name, "ExposureTime");
+    EXPECT_EQ(c[0].value, std::vector<double>{20000});
+  }
+  const auto controls = rig.source->camera_controls();
+  ASSERT_EQ(controls.size(), 3u);
+  EXPECT_EQ(controls[0].range.name, "ExposureTime");
+  EXPECT_EQ(controls[0].value, std::vector<double>{20000});
+  EXPECT_EQ(controls[1].value, std::vector<double>{1}) << "--control AwbMode=daylight";
+  EXPECT_EQ(controls[2].range.read_only, "set by fps");
+
+  // Reopened (a new size), the camera is configured with the values set at run time.
+  SourceMode mode = rig.source->mode();
+  mode.width = 640;
+  mode.height = 480;
+  ASSERT_TRUE(rig.source->set_mode(mode, error)) << error;
+  ASSERT_TRUE(wait_running(*rig.state, 2));
+  rig.source->stop();
+  const auto& settings = rig.state->configured.back();
+  EXPECT_NE(std::find(settings.controls.begin(), settings.controls.end(),
+                      std::make_pair(std::string("ExposureTime"), std::string("20000"))),
+            settings.controls.end());
+  EXPECT_NE(std::find(settings.controls.begin(), settings.controls.end(),
+                      std::make_pair(std::string("AwbMode"), std::string("1"))),
+            settings.controls.end());
+}
+
+TEST(CameraSource, StillsFromASecondStreamAreMarkedAndFullSize) {
+  Rig rig;
+  rig.state->two_streams = true;
+  rig.make();
+  RecordingSink sink;
+  rig.source->start(sink);
+  ASSERT_TRUE(wait_running(*rig.state, 1));
+  std::string error;
+  EXPECT_EQ(rig.source->still_size(), std::make_pair(640, 480));
+  ASSERT_GE(capture(*rig.state, 1, 128, 128, 1000), 0);
+  ASSERT_TRUE(sink.wait([](auto& s) { return s.seen.size() == 1; }));
+  ASSERT_TRUE(rig.source->request_still(error)) << error;
+  // The still's buffer goes with a request queued after the call: one of the next few.
+  auto any_still = [](const RecordingSink& s) {
+    return std::any_of(s.seen.begin(), s.seen.end(), [](const Seen& f) { return f.still; });
+  };
+  for (std::size_t i = 0; i < 8 && !any_still(sink); ++i) {
+    ASSERT_GE(capture(*rig.state, 50, 128, 128, 2000 + i), 0);
+    ASSERT_TRUE(sink.wait([i](auto& s) { return s.seen.size() >= i + 2; }));
+  }
+  rig.source->stop();
+  std::vector<Seen> stills, stream;
+  for (const Seen& f : sink.seen)
+    (f.still ? stills : stream).push_back(f);
+  ASSERT_EQ(stills.size(), 1u);
+  EXPECT_EQ(stills[0].width, 640);
+  EXPECT_EQ(stills[0].y, 50);
+  for (const Seen& f : stream)
+    EXPECT_EQ(f.width, 320) << "the stream keeps its size";
+  EXPECT_EQ(rig.state->opens, 1) << "no switch with a still stream";
+  EXPECT_LE(stills[0].seq, stream.back().seq);
+}
+
+TEST(CameraSource, WithoutASecondStreamAStillIsABriefSwitchToTheFullSize) {
+  Rig rig;
+  rig.options.still_settle_frames = 1;
+  rig.make();
+  RecordingSink sink;
+  rig.source->start(sink);
+  ASSERT_TRUE(wait_running(*rig.state, 1));
+  ASSERT_GE(capture(*rig.state, 1, 128, 128, 1000), 0);
+  ASSERT_TRUE(sink.wait([](auto& s) { return s.seen.size() == 1; }));
+  std::string error;
+  ASSERT_TRUE(rig.source->request_still(error)) << error;
+  ASSERT_TRUE(wait_running(*rig.state, 2));
+  EXPECT_EQ(rig.state->stream.width, 640);
+  EXPECT_EQ(rig.source->width(), 320) << "clients are not told of the switch";
+  ASSERT_GE(capture(*rig.state, 2, 128, 128, 2000), 0);  // let go: exposure settles
+  ASSERT_GE(capture(*rig.state, 3, 128, 128, 3000), 0);  // the still
+  ASSERT_TRUE(sink.wait([](auto& s) { return s.seen.back().still; }));
+  ASSERT_TRUE(wait_running(*rig.state, 3));
+  EXPECT_EQ(rig.state->stream.width, 320);
+  ASSERT_GE(capture(*rig.state, 4, 128, 128, 4000), 0);
+  ASSERT_TRUE(sink.wait([](auto& s) { return s.seen.size() == 3; }));
+  rig.source->stop();
+  ASSERT_EQ(sink.seen.size(), 3u);
+  EXPECT_FALSE(sink.seen[0].still);
+  EXPECT_TRUE(sink.seen[1].still);
+  EXPECT_EQ(sink.seen[1].width, 640);
+  EXPECT_EQ(sink.seen[1].y, 3);
+  EXPECT_EQ(sink.seen[1].seq, sink.seen[0].seq) << "a still takes no number of its own";
+  EXPECT_FALSE(sink.seen[2].still);
+  EXPECT_EQ(sink.seen[2].width, 320);
+  EXPECT_EQ(sink.seen[2].seq, sink.seen[0].seq + 1);
+  EXPECT_EQ(rig.source->camera_stats().lost, 0u);
+}
+
+TEST(CameraSource, ASizeTheCameraRefusesFallsBackToTheLastModeThatWorked) {
+  Rig rig;
+  rig.state->refused = {{640, 480}};
+  rig.make();
+  RecordingSink sink;
+  rig.source->start(sink);
+  ASSERT_TRUE(wait_running(*rig.state, 1));
+  const SourceMode before = rig.source->mode();
+  SourceMode mode = before;
+  mode.width = 640;
+  mode.height = 480;
+  mode.fps = 15;
+  std::string error;
+  ASSERT_TRUE(rig.source->set_mode(mode, error)) << error;
+  // Opened for the new size (refused), then again as before.
+  ASSERT_TRUE(wait_running(*rig.state, 3));
+  ASSERT_GE(capture(*rig.state, 9, 128, 128, 1000), 0);
+  ASSERT_TRUE(sink.wait([](auto& s) { return !s.seen.empty(); }));
+  rig.source->stop();
+  EXPECT_EQ(sink.seen.back().width, 320);
+  SourceMode now = before;
+  now.fps = 15;  // the rate needs no reconfiguring and stays
+  EXPECT_EQ(rig.source->mode(), now);
+  EXPECT_EQ(rig.source->camera_stats().lost, 0u);
+}
+
+TEST(CameraSource, FlipsAreRefusedForACameraThatCannotFlip) {
+  Rig rig;
+  rig.state->can_transform = false;
+  rig.make();
+  std::string error;
+  ASSERT_TRUE(rig.source->open(error)) << error;
+  SourceMode mode = rig.source->mode();
+  mode.rotate = 180;
+  EXPECT_FALSE(rig.source->set_mode(mode, error));
+  EXPECT_NE(error.find("cannot flip or rotate"), std::string::npos) << error;
+  mode.rotate = 90;
+  EXPECT_FALSE(rig.source->set_mode(mode, error));
+  EXPECT_NE(error.find("0 or 180"), std::string::npos) << error;
+}
+
 }  // namespace
 }  // namespace camstream
