@@ -133,6 +133,11 @@ bool f(const libcamera::ControlId& id) { return id.isArray(); }
 _camstream_libcamera_probe(CONTROL_TYPE_UNSIGNED "ControlTypeUnsigned16 and ControlTypeUnsigned32" [=[
 libcamera::ControlType t[] = {libcamera::ControlTypeUnsigned16, libcamera::ControlTypeUnsigned32};
 ]=])
+_camstream_libcamera_probe(CONTROL_ID_ENUMERATORS "ControlId::enumerators()" [=[
+#include <map>
+#include <string>
+const std::map<int32_t, std::string>& f(const libcamera::ControlId& id) { return id.enumerators(); }
+]=])
 cmake_pop_check_state()
 
 # What the adapter cannot do without: one way each to set the flips and to generate a

@@ -2,10 +2,14 @@
 #include "device/capture/camera_controls.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <sstream>
+#include <string_view>
+#include <utility>
 
 namespace camstream {
 namespace {
@@ -42,6 +46,28 @@ bool parse_one(ControlRange::Kind kind, std::string_view s, double& out) {
   return true;
 }
 
+bool same_text_any_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// A menu's value given by its label.
+bool parse_label(const ControlRange& c, std::string_view s, double& out) {
+  for (std::size_t i = 0; i < c.labels.size() && i < c.values.size(); ++i) {
+    if (!c.labels[i].empty() && same_text_any_case(c.labels[i], s)) {
+      out = c.values[i];
+      return true;
+    }
+  }
+  return false;
+}
+
+bool is_upper(char c) {
+  return c >= 'A' && c <= 'Z';
+}
+
 }  // namespace
 
 const ControlRange* find_control(const std::vector<ControlRange>& controls, const std::string& name,
@@ -61,8 +87,10 @@ std::string describe_range(const ControlRange& c) {
   if (c.kind == ControlRange::Kind::kBool) return "true or false";
   if (!c.values.empty()) {
     std::string s = "one of ";
-    for (std::size_t i = 0; i < c.values.size(); ++i)
+    for (std::size_t i = 0; i < c.values.size(); ++i) {
       s += (i ? ", " : "") + number(c.values[i]);
+      if (i < c.labels.size() && !c.labels[i].empty()) s += " (" + c.labels[i] + ")";
+    }
     return s;
   }
   const std::string what = c.kind == ControlRange::Kind::kInteger ? "a whole number" : "a number";
@@ -83,7 +111,7 @@ bool parse_control_value(const ControlRange& c, const std::string& text, std::ve
     const auto comma = rest.find(',');
     const std::string_view item = rest.substr(0, comma);
     double v = 0;
-    if (!parse_one(c.kind, item, v)) {
+    if (!parse_one(c.kind, item, v) && !parse_label(c, item, v)) {
       error = prefix + "'" + std::string(item) + "' is not valid; " + c.name + " takes " +
               describe_range(c);
       return false;
@@ -103,6 +131,58 @@ bool parse_control_value(const ControlRange& c, const std::string& text, std::ve
     return false;
   }
   return true;
+}
+
+std::vector<std::string> labels_from_enumerators(const std::vector<std::string>& names) {
+  if (names.empty()) return {};
+  // The longest common prefix, then back to a word's start (an upper-case letter) that leaves
+  // something of every name: "AfModeManual", "AfModeAuto" share "AfMode", not "AfModeMa".
+  std::size_t cut = names.front().size();
+  for (const std::string& n : names) {
+    std::size_t i = 0;
+    while (i < cut && i < n.size() && n[i] == names.front()[i])
+      ++i;
+    cut = i;
+  }
+  for (;; --cut) {
+    if (cut == 0) break;
+    const bool word_start = std::all_of(names.begin(), names.end(), [cut](const std::string& n) {
+      return cut < n.size() && is_upper(n[cut]);
+    });
+    if (word_start) break;
+  }
+  std::vector<std::string> labels;
+  for (const std::string& n : names)
+    labels.push_back(n.substr(cut));
+  return labels;
+}
+
+std::string builtin_menu_label(const std::string& control, int value) {
+  // The enumerators of libcamera's control_ids (values fixed by its ABI since 0.0.x), with the
+  // words they share dropped as labels_from_enumerators() does.
+  static const std::map<std::string, std::vector<const char*>> menus = {
+      {"AeMeteringMode", {"CentreWeighted", "Spot", "Matrix", "Custom"}},
+      {"AeConstraintMode", {"Normal", "Highlight", "Shadows", "Custom"}},
+      {"AeExposureMode", {"Normal", "Short", "Long", "Custom"}},
+      {"AeFlickerMode", {"Off", "Manual", "Auto"}},
+      {"ExposureTimeMode", {"Auto", "Manual"}},
+      {"AnalogueGainMode", {"Auto", "Manual"}},
+      {"AwbMode",
+       {"Auto", "Incandescent", "Tungsten", "Fluorescent", "Indoor", "Daylight", "Cloudy",
+        "Custom"}},
+      {"AfMode", {"Manual", "Auto", "Continuous"}},
+      {"AfRange", {"Normal", "Macro", "Full"}},
+      {"AfSpeed", {"Normal", "Fast"}},
+      {"AfMetering", {"Auto", "Windows"}},
+      {"AfTrigger", {"Start", "Cancel"}},
+      {"AfPause", {"Immediate", "Deferred", "Resume"}},
+      {"HdrMode", {"Off", "MultiExposureUnmerged", "MultiExposure", "SingleExposure", "Night"}},
+      {"NoiseReductionMode", {"Off", "Fast", "HighQuality", "Minimal", "ZSL"}},
+  };
+  const auto it = menus.find(control);
+  if (it == menus.end() || value < 0 || static_cast<std::size_t>(value) >= it->second.size())
+    return {};
+  return it->second[static_cast<std::size_t>(value)];
 }
 
 }  // namespace camstream

@@ -39,13 +39,25 @@ const ControlRange* find_control(const std::vector<ControlRange>& controls, cons
                                  std::string& error);
 
 // Parses `text` as a value for `control`: true/false/on/off/1/0 for booleans, a whole number
-// for integers, a number for floats; a comma-separated list for arrays. Each value must lie
-// within the control's range (and be one of its values when it lists them). False with a
-// sentence in `error` that names the control and what it accepts.
+// for integers, a number for floats; a comma-separated list for arrays. A menu's value may also
+// be given by its label, in any case ("daylight" for AwbMode 5). Each value must lie within the
+// control's range (and be one of its values when it lists them). False with a sentence in
+// `error` that names the control and what it accepts.
 bool parse_control_value(const ControlRange& control, const std::string& text,
                          std::vector<double>& out, std::string& error);
 
-// "1 to 66666", "true or false", "one of 0, 1, 2": what a control accepts, for messages.
+// "1 to 66666", "true or false", "one of 0, 1, 2" (with labels: "one of 0 (Auto), 1 (Daylight)"):
+// what a control accepts, for messages.
 std::string describe_range(const ControlRange& control);
+
+// A menu's labels from its enumerators' names as libcamera spells them: the words every name
+// begins with are dropped ("AwbAuto", "AwbDaylight" -> "Auto", "Daylight"), so a label reads
+// the same whether it came from libcamera or from builtin_menu_label(). Same order as `names`.
+std::vector<std::string> labels_from_enumerators(const std::vector<std::string>& names);
+
+// The label of `value` of the well-known menu control `control` (AwbMode, AeExposureMode,
+// AfMode, HdrMode...), for libcamera versions whose controls do not name their values; empty
+// when the control or the value is not one this table knows.
+std::string builtin_menu_label(const std::string& control, int value);
 
 }  // namespace camstream

@@ -5,7 +5,11 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "device/capture/camera_controls.hpp"
+#include "device/capture/frame_source.hpp"
 
 namespace camstream {
 
@@ -18,6 +22,9 @@ struct CaptureSettings {
   bool vflip = false;
   int rotate = 0;                                             // 0 or 180
   std::vector<std::pair<std::string, std::string>> controls;  // NAME, VALUE as typed
+  // Also configure a second stream at the camera's largest size for stills, where the camera
+  // can run one beside the video stream; configure() leaves `still` empty where it cannot.
+  bool still_stream = false;
 };
 
 // How the pixels of a buffer are laid out in its planes.
@@ -49,6 +56,19 @@ struct CameraCompletion {
   int buffer = -1;
   bool ok = false;
   std::uint64_t timestamp_ns = 0;  // sensor timestamp, CLOCK_MONOTONIC; 0 when absent
+  // The still stream's buffer queued with it, or -1; `still_ok` as `ok`, for that buffer.
+  int still_buffer = -1;
+  bool still_ok = false;
+};
+
+// What a configured camera offers, for the control API. Free of libcamera types like the rest.
+struct CameraCapabilities {
+  // The sizes of the YUV format in use that the camera takes as they are, largest first.
+  std::vector<std::pair<int, int>> sizes;
+  // Whether it can mirror the picture both ways (and so rotate it by 180 degrees).
+  bool can_transform = false;
+  // Every control with its range, menu labels and default; FrameDurationLimits read-only.
+  std::vector<ControlRange> controls;
 };
 
 // A camera's life cycle: open -> configure -> start -> queue... -> stop, then open again
@@ -64,15 +84,28 @@ class CameraDevice {
   // Finds and acquires the camera. False with a sentence in `error` when it is not there (yet)
   // or busy.
   virtual bool open(std::string& error) = 0;
-  // Configures a YUV 4:2:0 stream for `settings` and allocates its buffers. False with a
-  // sentence in `error` for settings the camera refuses (unknown control, value out of range,
-  // no YUV format), which are the user's to fix.
-  virtual bool configure(const CaptureSettings& settings, CameraStream& stream,
+  // Configures a YUV 4:2:0 stream for `settings` and allocates its buffers; with
+  // settings.still_stream, also a full-size YUV 4:2:0 stream into `still` where the camera can
+  // run both (else `still` has no buffers). False with a sentence in `error` for settings the
+  // camera refuses (unknown control, value out of range, no YUV format, a size it will not
+  // take), which are the user's to fix.
+  virtual bool configure(const CaptureSettings& settings, CameraStream& stream, CameraStream& still,
                          std::string& error) = 0;
+  // What the camera offers; valid between configure() and stop().
+  virtual CameraCapabilities capabilities() = 0;
   // Starts capturing; no buffer is queued yet. Callbacks may come until stop() returns.
   virtual bool start(CompletionFn on_complete, DisconnectFn on_disconnect, std::string& error) = 0;
-  // Queues buffer `buffer` for capture; false when the camera refuses (stopped, unplugged).
-  virtual bool queue(int buffer) = 0;
+  // Queues buffer `buffer` for capture, with the still stream's buffer `still_buffer` when it
+  // is not -1 (that request then also fills it); false when the camera refuses (stopped,
+  // unplugged). The controls and frame rate set since the last queue() go with this request.
+  virtual bool queue(int buffer, int still_buffer) = 0;
+  // Control values, already checked against capabilities().controls, for the next request
+  // queued (libcamera applies controls per request; the camera keeps them after). False with a
+  // sentence when the camera does not have one of them.
+  virtual bool set_controls(const std::vector<ControlChange>& changes, std::string& error) = 0;
+  // The frame rate from the next request queued on: FrameDurationLimits of exactly 1/fps, or
+  // the camera's whole range for 0. A camera without that control keeps its own rate.
+  virtual void set_frame_rate(double fps) = 0;
   // Stops, frees the buffers and releases the camera. No callback comes after it returns.
   // Mappings of the buffers' fds made by the caller stay valid until the caller unmaps them.
   virtual void stop() = 0;

@@ -4,10 +4,13 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "device/capture/camera_device.hpp"
 #include "device/capture/demand.hpp"
@@ -27,6 +30,12 @@ struct CameraSourceOptions {
   int max_failed_in_a_row = 10;
   // Rate of the no-signal picture while the camera is gone: low, it only says "still here".
   double no_signal_fps = 2;
+  // Stills from a second, full-size stream where the camera can run one beside the video
+  // stream; without it (or where it cannot) a still is a brief switch to the full size.
+  bool still_stream = true;
+  // Frames let go after a switch to the full size before the still is taken, so that
+  // exposure and white balance settle on the new configuration.
+  int still_settle_frames = 3;
 };
 
 struct CameraSourceStats {
@@ -42,6 +51,12 @@ struct CameraSourceStats {
 // again at once. When the camera goes away or stops delivering, the source logs it, serves a
 // no-signal picture at the camera's size and tries to reopen the camera until it is back; the
 // sink (and so every client) never notices more than a change of picture.
+//
+// Changes at run time (set_mode, set_camera_controls, request_still) return at once and are
+// made by the capture thread: a rate and controls with the next request queued; a size or
+// orientation by stopping the camera and configuring it again (a short gap in the stream). A
+// size the camera refuses is logged and the source goes back to the last mode that worked, and
+// mode() says so. Controls set at run time are kept across reconfigurations and reopenings.
 class CameraSource final : public FrameSource {
  public:
   CameraSource(std::unique_ptr<CameraDevice> device, CameraSourceOptions options);
@@ -68,21 +83,65 @@ class CameraSource final : public FrameSource {
   int width() const override;
   int height() const override;
   SourceMode mode() const override;
+  bool can_transform() const override;
+  std::vector<std::string> sizes() const override;
   bool set_mode(const SourceMode& mode, std::string& error) override;
+  std::vector<CameraControlState> camera_controls() const override;
+  bool set_camera_controls(const std::vector<ControlChange>& changes, std::string& error) override;
+  // The camera's largest size once it has been open; {0, 0} before.
+  std::pair<int, int> still_size() const override;
+  bool request_still(std::string& error) override;
 
  private:
   struct Events;
+  struct Mapped;
   struct Session;
+  // Why open_session() failed: the camera is not there, or it refused the settings.
+  enum class OpenFailure { kNone, kOpen, kConfigure };
 
-  bool open_session(std::string& error);
+  // `for_still`: the brief switch to the full size, which clients do not see as a new size.
+  OpenFailure open_session(const CaptureSettings& settings, std::string& error,
+                           bool for_still = false);
+  // open_session() with settings_, falling back to the last mode that worked when the camera
+  // refuses a new size or orientation.
+  bool open_current(std::string& error);
   void close_session(const std::string& why);
+  CaptureSettings settings_with_controls(CaptureSettings settings) const;
   void run(FrameSink& sink);
+  void apply_mode();
+  void apply_controls(const std::vector<ControlChange>& changes);
+  void start_still_switch();
+  void end_still_switch();
+  bool requeue(int buffer);
+  std::chrono::milliseconds stall_timeout() const;
   void on_completed(FrameSink& sink, const CameraCompletion& c);
+  void on_still_completed(FrameSink& sink, const CameraCompletion& c);
+  bool still_wanted() const;
+  std::uint64_t last_seq() const;
+  // A frame over `view` that hands `buffer` (or the still stream's `still_buffer`) back to the
+  // capture thread when released.
+  RawFramePtr wrap(const Yuv420View& view, std::uint64_t seq, std::uint64_t capture_us, bool still,
+                   int buffer, int still_buffer);
   void offer(FrameSink& sink, RawFramePtr frame);
+  bool offer_still(FrameSink& sink, RawFramePtr frame);
   void offer_no_signal(FrameSink& sink);
 
   std::unique_ptr<CameraDevice> device_;
   const CameraSourceOptions options_;
+  // Capture thread only (and open() before start()): what the camera is, or is to be,
+  // configured with, and the last such settings that opened it.
+  CaptureSettings settings_;
+  CaptureSettings good_settings_;
+  bool have_good_settings_ = false;
+  bool reconfigure_ = false;  // a new size or orientation waits to be applied
+  // The brief switch to the full size for a still, where there is no still stream.
+  bool still_switch_ = false;
+  bool switch_back_ = false;
+  int still_skip_ = 0;
+  bool still_queued_ = false;         // the still stream's buffer is with the camera
+  bool still_held_ = false;           // ... or with a frame not yet released
+  std::uint64_t still_attached_ = 0;  // still_asked_ when the still under way was begun
+  std::uint64_t still_served_ = 0;    // still_asked_ as of the last still delivered
   Demand* demand_ = nullptr;
   std::shared_ptr<Events> events_;
   std::shared_ptr<Session> session_;  // the running camera; null while there is no signal
@@ -96,10 +155,17 @@ class CameraSource final : public FrameSource {
   std::chrono::steady_clock::time_point next_reopen_;
   std::thread thread_;
 
-  mutable std::mutex info_mutex_;  // guards description_, width_, height_
+  mutable std::mutex info_mutex_;  // guards the members below up to the atomics
   std::string description_;
   int width_;
   int height_;
+  SourceMode mode_;                  // as set_mode() last asked, or as fallen back to
+  CameraCapabilities capabilities_;  // of the last camera configured; empty before
+  bool have_capabilities_ = false;
+  // Control values set by --control and at run time, by name: the values clients see, and
+  // what a reopened camera is configured with.
+  std::map<std::string, std::vector<double>> control_values_;
+  std::atomic<std::uint64_t> still_asked_{0};  // request_still() calls so far
 
   std::atomic<std::uint64_t> captured_{0};
   std::atomic<std::uint64_t> dropped_{0};

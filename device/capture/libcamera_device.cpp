@@ -47,13 +47,38 @@ void apply_log_level() {
 }
 
 // The one place the StreamRoles alias (gone in 0.1) and the Span overload meet.
-std::unique_ptr<lc::CameraConfiguration> generate_video_configuration(lc::Camera& camera) {
+std::unique_ptr<lc::CameraConfiguration> generate_configuration(
+    lc::Camera& camera, const std::vector<lc::StreamRole>& roles) {
 #ifdef CAMSTREAM_LIBCAMERA_HAVE_GENERATE_FROM_SPAN
-  const lc::StreamRole roles[] = {lc::StreamRole::VideoRecording};
-  return camera.generateConfiguration(lc::Span<const lc::StreamRole>(roles, 1));
+  return camera.generateConfiguration(lc::Span<const lc::StreamRole>(roles.data(), roles.size()));
 #else
-  return camera.generateConfiguration(lc::StreamRoles{lc::StreamRole::VideoRecording});
+  return camera.generateConfiguration(lc::StreamRoles(roles.begin(), roles.end()));
 #endif
+}
+
+std::unique_ptr<lc::CameraConfiguration> generate_video_configuration(lc::Camera& camera) {
+  return generate_configuration(camera, {lc::StreamRole::VideoRecording});
+}
+
+// YUV420 is what TurboJPEG takes as it is; NV12 costs a split of the chroma per frame. False
+// when the stream offers neither.
+bool pick_yuv(lc::StreamConfiguration& sc) {
+  const auto offered = sc.formats().pixelformats();
+  auto has = [&](const lc::PixelFormat& f) {
+    return std::find(offered.begin(), offered.end(), f) != offered.end();
+  };
+  if (has(lc::formats::YUV420) || offered.empty()) {
+    sc.pixelFormat = lc::formats::YUV420;
+  } else if (has(lc::formats::NV12)) {
+    sc.pixelFormat = lc::formats::NV12;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+bool is_yuv(const lc::StreamConfiguration& sc) {
+  return sc.pixelFormat == lc::formats::YUV420 || sc.pixelFormat == lc::formats::NV12;
 }
 
 // hflip/vflip/rotate 180 reduce to "mirror left-right" and "mirror top-bottom".
@@ -116,6 +141,70 @@ std::optional<double> as_number(const lc::ControlValue& v) {
   }
 }
 
+// Every number in `v`, an array's too.
+std::vector<double> as_numbers(const lc::ControlValue& v) {
+  if (v.isNone()) return {};
+  if (!v.isArray()) {
+    if (auto n = as_number(v)) return {*n};
+    return {};
+  }
+  std::vector<double> out;
+  auto all = [&](auto tag) {
+    using T = decltype(tag);
+    for (const T& x : v.get<lc::Span<const T>>())
+      out.push_back(static_cast<double>(x));
+  };
+  switch (v.type()) {
+    case lc::ControlTypeByte:
+      all(std::uint8_t{});
+      break;
+    case lc::ControlTypeInteger32:
+      all(std::int32_t{});
+      break;
+    case lc::ControlTypeInteger64:
+      all(std::int64_t{});
+      break;
+    case lc::ControlTypeFloat:
+      all(float{});
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+// A menu's labels for `values`: libcamera's own enumerator names where this version has them,
+// else the built-in table; empty when no value has a name.
+std::vector<std::string> menu_labels(const lc::ControlId& id, const std::vector<double>& values) {
+  std::vector<std::string> labels(values.size());
+  bool any = false;
+#ifdef CAMSTREAM_LIBCAMERA_HAVE_CONTROL_ID_ENUMERATORS
+  const auto& enumerators = id.enumerators();
+  if (!enumerators.empty()) {
+    std::vector<std::string> names;
+    for (const auto& [value, name] : enumerators)
+      names.push_back(name);
+    const std::vector<std::string> stripped = labels_from_enumerators(names);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      std::size_t k = 0;
+      for (const auto& [value, name] : enumerators) {
+        if (static_cast<double>(value) == values[i]) {
+          labels[i] = stripped[k];
+          any = true;
+        }
+        ++k;
+      }
+    }
+    return any ? labels : std::vector<std::string>{};
+  }
+#endif
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    labels[i] = builtin_menu_label(id.name(), static_cast<int>(values[i]));
+    any = any || !labels[i].empty();
+  }
+  return any ? labels : std::vector<std::string>{};
+}
+
 bool is_array_control(const lc::ControlId& id) {
 #ifdef CAMSTREAM_LIBCAMERA_HAVE_CONTROL_ID_IS_ARRAY
   return id.isArray();
@@ -163,6 +252,26 @@ ControlRange to_range(const lc::ControlId& id, const lc::ControlInfo& info) {
       if (auto n = as_number(v)) r.values.push_back(*n);
     }
   }
+  if (r.kind == ControlRange::Kind::kInteger && !r.array) {
+    // A menu stated as a range (0 to 7 for AwbMode) is listed value by value where the values
+    // have names, so clients can offer the names.
+    if (r.values.empty() && r.has_range && r.max - r.min < 64) {
+      std::vector<double> all;
+      for (double v = r.min; v <= r.max; ++v)
+        all.push_back(v);
+      const std::vector<std::string> labels = menu_labels(id, all);
+      for (std::size_t i = 0; i < labels.size(); ++i) {
+        if (labels[i].empty()) continue;
+        r.values.push_back(all[i]);
+        r.labels.push_back(labels[i]);
+      }
+    } else {
+      r.labels = menu_labels(id, r.values);
+    }
+  }
+  r.default_value = as_numbers(info.def());
+  // The daemon's own fps sets it; a client's value would fight that.
+  if (r.name == "FrameDurationLimits") r.read_only = "set by fps";
   return r;
 }
 
@@ -290,49 +399,16 @@ class LibcameraDevice final : public CameraDevice {
     return true;
   }
 
-  bool configure(const CaptureSettings& settings, CameraStream& out, std::string& error) override {
+  bool configure(const CaptureSettings& settings, CameraStream& out, CameraStream& still,
+                 std::string& error) override {
     const std::string name = model_of(*camera_) + " (" + camera_->id() + ")";
-    config_ = generate_video_configuration(*camera_);
-    if (!config_ || config_->empty()) {
-      error = "camera " + name + " offers no video stream";
+    out = CameraStream{};
+    still = CameraStream{};
+    if (!(settings.still_stream && configure_streams(settings, true, error)) &&
+        !configure_streams(settings, false, error))
       return false;
-    }
     lc::StreamConfiguration& sc = config_->at(0);
-    const auto offered = sc.formats().pixelformats();
-    auto has = [&](const lc::PixelFormat& f) {
-      return std::find(offered.begin(), offered.end(), f) != offered.end();
-    };
-    // YUV420 is what TurboJPEG takes as it is; NV12 costs a split of the chroma per frame.
-    if (has(lc::formats::YUV420) || offered.empty()) {
-      sc.pixelFormat = lc::formats::YUV420;
-    } else if (has(lc::formats::NV12)) {
-      sc.pixelFormat = lc::formats::NV12;
-    } else {
-      std::string names;
-      for (const auto& f : offered)
-        names += (names.empty() ? "" : ", ") + f.toString();
-      error = "camera " + name + " offers no YUV 4:2:0 format (YUV420 or NV12), only " + names +
-              "; camstreamd cannot use it";
-      return false;
-    }
-    sc.size =
-        lc::Size(static_cast<unsigned>(settings.width), static_cast<unsigned>(settings.height));
-#ifdef CAMSTREAM_LIBCAMERA_HAVE_COLOR_SPACE
-    // JPEG (JFIF) is full-range BT.601: ask for exactly that, so the bytes need no conversion.
-    sc.colorSpace = lc::ColorSpace::Sycc;
-#endif
     const Flips want = flips_for(settings);
-    set_flips(*config_, want);
-    if (config_->validate() == lc::CameraConfiguration::Invalid) {
-      error = "camera " + name + " refused a " + std::to_string(settings.width) + "x" +
-              std::to_string(settings.height) + " YUV stream; try another --size";
-      return false;
-    }
-    if (sc.pixelFormat != lc::formats::YUV420 && sc.pixelFormat != lc::formats::NV12) {
-      error = "camera " + name + " will not deliver YUV 4:2:0 (it chose " +
-              sc.pixelFormat.toString() + "); camstreamd cannot use it";
-      return false;
-    }
     const Flips got = get_flips(*config_);
     if (got.h != want.h || got.v != want.v)
       log::warn("camera " + name + " cannot flip or rotate as asked; the picture is as it comes");
@@ -351,39 +427,36 @@ class LibcameraDevice final : public CameraDevice {
       return false;
     }
 
+    build_capabilities(sc);
     if (!build_controls(settings, error)) return false;
 
-    stream_ = sc.stream();
     allocator_ = std::make_unique<lc::FrameBufferAllocator>(camera_);
-    if (allocator_->allocate(stream_) < 0) {
-      error = "camera " + name + " could not allocate its buffers";
-      return false;
+    stream_ = sc.stream();
+    if (!describe_stream(sc, name, out, video_buffers_, error)) return false;
+    if (config_->size() > 1) {
+      const lc::StreamConfiguration& ssc = config_->at(1);
+      still_stream_ = ssc.stream();
+      if (!describe_stream(ssc, name, still, still_buffers_, error)) return false;
+      // One buffer is all a still needs; the rest of the allocation stays unused.
+      still.buffers.resize(1);
+      still_buffers_.resize(1);
+      log::info("camera " + name + " runs a second stream at " + ssc.size.toString() +
+                " for full-size stills");
     }
-    out = CameraStream{};
-    out.width = static_cast<int>(sc.size.width);
-    out.height = static_cast<int>(sc.size.height);
-    out.stride = static_cast<int>(sc.stride);
-    out.layout = sc.pixelFormat == lc::formats::NV12 ? PixelLayout::kNv12 : PixelLayout::kYuv420;
-    out.description = "camera " + name + " " + sc.size.toString() + " " + sc.pixelFormat.toString();
-    const auto& buffers = allocator_->buffers(stream_);
-    for (std::size_t i = 0; i < buffers.size(); ++i) {
+    for (std::size_t i = 0; i < video_buffers_.size(); ++i) {
       std::unique_ptr<lc::Request> request = camera_->createRequest(i);
-      if (!request || request->addBuffer(stream_, buffers[i].get()) < 0) {
+      if (!request) {
         error = "camera " + name + " could not set up its capture requests";
         return false;
       }
-      std::vector<CameraPlane> planes;
-      for (const lc::FrameBuffer::Plane& p : buffers[i]->planes()) {
-        if (p.offset == lc::FrameBuffer::Plane::kInvalidOffset) {
-          error = "camera " + name + " gave a buffer plane without an offset";
-          return false;
-        }
-        planes.push_back(CameraPlane{p.fd.get(), p.offset, p.length});
-      }
-      out.buffers.push_back(std::move(planes));
       requests_.push_back(std::move(request));
     }
+    pending_.emplace(camera_->controls());
     return true;
+  }
+
+  CameraCapabilities capabilities() override {
+    return capabilities_;
   }
 
   bool start(CompletionFn on_complete, DisconnectFn on_disconnect, std::string& error) override {
@@ -400,12 +473,67 @@ class LibcameraDevice final : public CameraDevice {
     return true;
   }
 
-  bool queue(int buffer) override {
+  bool queue(int buffer, int still_buffer) override {
     if (!started_ || buffer < 0 || static_cast<std::size_t>(buffer) >= requests_.size())
       return false;
     lc::Request* request = requests_[static_cast<std::size_t>(buffer)].get();
-    request->reuse(lc::Request::ReuseBuffers);
+    // The buffers are added anew each time: a still's buffer goes with some requests only.
+    request->reuse();
+    if (request->addBuffer(stream_, video_buffers_[static_cast<std::size_t>(buffer)]) < 0)
+      return false;
+    if (still_buffer >= 0) {
+      if (!still_stream_ || static_cast<std::size_t>(still_buffer) >= still_buffers_.size() ||
+          request->addBuffer(still_stream_,
+                             still_buffers_[static_cast<std::size_t>(still_buffer)]) < 0)
+        return false;
+    }
+    // Controls apply per request: what was set since the last one goes with this one, and the
+    // camera keeps them after.
+    if (pending_) {
+      for (const auto& [id, value] : *pending_)
+        request->controls().set(id, value);
+      pending_->clear();
+    }
     return camera_->queueRequest(request) == 0;
+  }
+
+  bool set_controls(const std::vector<ControlChange>& changes, std::string& error) override {
+    if (!pending_) {
+      error = "the camera is not configured; set the controls again once it streams";
+      return false;
+    }
+    for (const ControlChange& c : changes) {
+      const ControlRange* range = find_control(ranges_, c.name, error);
+      if (!range) return false;
+      const lc::ControlId* id = ids_[static_cast<std::size_t>(range - ranges_.data())];
+      const lc::ControlValue value =
+          c.value.empty() ? lc::ControlValue() : to_value(*id, range->array, c.value);
+      if (value.isNone()) {
+        error = c.name + " takes a kind of value camstreamd cannot set; leave it out";
+        return false;
+      }
+      pending_->set(id->id(), value);
+    }
+    return true;
+  }
+
+  void set_frame_rate(double fps) override {
+    if (!pending_) return;
+    const lc::ControlInfoMap& info = camera_->controls();
+    const auto it = info.find(&lc::controls::FrameDurationLimits);
+    if (it == info.end()) return;  // said once when configured
+    std::array<std::int64_t, 2> limits{};
+    if (fps > 0) {
+      const auto us = static_cast<std::int64_t>(std::llround(1e6 / fps));
+      limits = {us, us};
+    } else {
+      // As fast as it goes: the camera's whole range.
+      const auto min = as_number(it->second.min());
+      const auto max = as_number(it->second.max());
+      if (!min || !max) return;
+      limits = {static_cast<std::int64_t>(*min), static_cast<std::int64_t>(*max)};
+    }
+    pending_->set(lc::controls::FrameDurationLimits, lc::Span<const std::int64_t, 2>(limits));
   }
 
   void stop() override {
@@ -417,9 +545,14 @@ class LibcameraDevice final : public CameraDevice {
       on_disconnect_ = nullptr;
     }
     requests_.clear();
+    video_buffers_.clear();
+    still_buffers_.clear();
     allocator_.reset();
     controls_.reset();
+    pending_.reset();
     config_.reset();
+    stream_ = nullptr;
+    still_stream_ = nullptr;
     if (camera_) {
       camera_->requestCompleted.disconnect(this);
       camera_->disconnected.disconnect(this);
@@ -429,6 +562,126 @@ class LibcameraDevice final : public CameraDevice {
   }
 
  private:
+  // Generates and validates config_: the video stream, and with `two` a full-size still
+  // stream beside it. False, with a sentence in `error` unless `two`, when the camera will not.
+  bool configure_streams(const CaptureSettings& settings, bool two, std::string& error) {
+    const std::string name = model_of(*camera_) + " (" + camera_->id() + ")";
+    config_ = two ? generate_configuration(
+                        *camera_, {lc::StreamRole::VideoRecording, lc::StreamRole::StillCapture})
+                  : generate_video_configuration(*camera_);
+    if (!config_ || config_->size() < (two ? 2u : 1u)) {
+      if (!two) error = "camera " + name + " offers no video stream";
+      return false;
+    }
+    lc::StreamConfiguration& sc = config_->at(0);
+    if (!pick_yuv(sc)) {
+      if (two) return false;
+      std::string names;
+      for (const auto& f : sc.formats().pixelformats())
+        names += (names.empty() ? "" : ", ") + f.toString();
+      error = "camera " + name + " offers no YUV 4:2:0 format (YUV420 or NV12), only " + names +
+              "; camstreamd cannot use it";
+      return false;
+    }
+    sc.size =
+        lc::Size(static_cast<unsigned>(settings.width), static_cast<unsigned>(settings.height));
+#ifdef CAMSTREAM_LIBCAMERA_HAVE_COLOR_SPACE
+    // JPEG (JFIF) is full-range BT.601: ask for exactly that, so the bytes need no conversion.
+    sc.colorSpace = lc::ColorSpace::Sycc;
+#endif
+    lc::Size still_size;
+    if (two) {
+      // The still role's own size is the camera's full one.
+      lc::StreamConfiguration& ssc = config_->at(1);
+      still_size = ssc.size;
+      if (!pick_yuv(ssc) || still_size == sc.size) return false;
+#ifdef CAMSTREAM_LIBCAMERA_HAVE_COLOR_SPACE
+      ssc.colorSpace = lc::ColorSpace::Sycc;
+#endif
+    }
+    set_flips(*config_, flips_for(settings));
+    if (config_->validate() == lc::CameraConfiguration::Invalid) {
+      if (!two)
+        error = "camera " + name + " refused a " + std::to_string(settings.width) + "x" +
+                std::to_string(settings.height) + " YUV stream; try another --size";
+      return false;
+    }
+    if (!is_yuv(sc)) {
+      if (!two)
+        error = "camera " + name + " will not deliver YUV 4:2:0 (it chose " +
+                sc.pixelFormat.toString() + "); camstreamd cannot use it";
+      return false;
+    }
+    // Two streams only as asked: a camera that shrinks the still or changes the video stream
+    // to run both is better used with one.
+    if (two &&
+        (config_->size() != 2 || !is_yuv(config_->at(1)) || config_->at(1).size != still_size ||
+         sc.size != lc::Size(static_cast<unsigned>(settings.width),
+                             static_cast<unsigned>(settings.height))))
+      return false;
+    return true;
+  }
+
+  // Allocates `sc`'s buffers and describes them into `out`.
+  bool describe_stream(const lc::StreamConfiguration& sc, const std::string& name,
+                       CameraStream& out, std::vector<lc::FrameBuffer*>& buffers,
+                       std::string& error) {
+    if (allocator_->allocate(sc.stream()) < 0) {
+      error = "camera " + name + " could not allocate its buffers";
+      return false;
+    }
+    out.width = static_cast<int>(sc.size.width);
+    out.height = static_cast<int>(sc.size.height);
+    out.stride = static_cast<int>(sc.stride);
+    out.layout = sc.pixelFormat == lc::formats::NV12 ? PixelLayout::kNv12 : PixelLayout::kYuv420;
+    out.description = "camera " + name + " " + sc.size.toString() + " " + sc.pixelFormat.toString();
+    for (const auto& fb : allocator_->buffers(sc.stream())) {
+      std::vector<CameraPlane> planes;
+      for (const lc::FrameBuffer::Plane& p : fb->planes()) {
+        if (p.offset == lc::FrameBuffer::Plane::kInvalidOffset) {
+          error = "camera " + name + " gave a buffer plane without an offset";
+          return false;
+        }
+        planes.push_back(CameraPlane{p.fd.get(), p.offset, p.length});
+      }
+      out.buffers.push_back(std::move(planes));
+      buffers.push_back(fb.get());
+    }
+    return true;
+  }
+
+  // What the control API lists: the sizes of the format in use, whether flips hold, and every
+  // control with its menu labels and default.
+  void build_capabilities(const lc::StreamConfiguration& sc) {
+    capabilities_ = CameraCapabilities{};
+    std::vector<lc::Size> sizes = sizes_taken(*camera_, sc.formats(), sc.pixelFormat);
+    std::sort(sizes.begin(), sizes.end(), [](const lc::Size& a, const lc::Size& b) {
+      return std::make_pair(a.width * a.height, a.width) >
+             std::make_pair(b.width * b.height, b.width);
+    });
+    for (const lc::Size& size : sizes)
+      capabilities_.sizes.emplace_back(static_cast<int>(size.width), static_cast<int>(size.height));
+    if (capabilities_.sizes.empty())
+      capabilities_.sizes.emplace_back(static_cast<int>(sc.size.width),
+                                       static_cast<int>(sc.size.height));
+    // Whether both mirrors (a 180 degree turn) survive validate() unchanged.
+    if (const auto config = generate_video_configuration(*camera_); config && !config->empty()) {
+      config->at(0).pixelFormat = sc.pixelFormat;
+      config->at(0).size = sc.size;
+      set_flips(*config, Flips{true, true});
+      const Flips got =
+          config->validate() != lc::CameraConfiguration::Invalid ? get_flips(*config) : Flips{};
+      capabilities_.can_transform = got.h && got.v;
+    }
+    ranges_.clear();
+    ids_.clear();
+    for (const auto& [id, control_info] : camera_->controls()) {
+      ranges_.push_back(to_range(*id, control_info));
+      ids_.push_back(id);
+    }
+    capabilities_.controls = ranges_;
+  }
+
   // The frame rate and the user's --control values, checked against the camera's own limits.
   bool build_controls(const CaptureSettings& settings, std::string& error) {
     const lc::ControlInfoMap& info = camera_->controls();
@@ -444,19 +697,12 @@ class LibcameraDevice final : public CameraDevice {
         controls_->set(lc::controls::FrameDurationLimits, lc::Span<const std::int64_t, 2>(limits));
       }
     }
-    if (settings.controls.empty()) return true;
-    std::vector<ControlRange> ranges;
-    std::vector<const lc::ControlId*> ids;
-    for (const auto& [id, control_info] : info) {
-      ranges.push_back(to_range(*id, control_info));
-      ids.push_back(id);
-    }
     for (const auto& [name, text] : settings.controls) {
-      const ControlRange* range = find_control(ranges, name, error);
+      const ControlRange* range = find_control(ranges_, name, error);
       if (!range) return false;
       std::vector<double> values;
       if (!parse_control_value(*range, text, values, error)) return false;
-      const lc::ControlId* id = ids[static_cast<std::size_t>(range - ranges.data())];
+      const lc::ControlId* id = ids_[static_cast<std::size_t>(range - ranges_.data())];
       const lc::ControlValue value = to_value(*id, range->array, values);
       if (value.isNone()) {
         error = "--control " + name + "=" + text + ": " + name +
@@ -471,8 +717,19 @@ class LibcameraDevice final : public CameraDevice {
   void on_request_completed(lc::Request* request) {
     CameraCompletion c;
     c.buffer = static_cast<int>(request->cookie());
-    const lc::FrameBuffer* fb =
-        request->buffers().empty() ? nullptr : request->buffers().begin()->second;
+    const lc::FrameBuffer* fb = nullptr;
+    for (const auto& [stream, buffer] : request->buffers()) {
+      if (stream == stream_) {
+        fb = buffer;
+      } else if (stream == still_stream_) {
+        const auto it = std::find(still_buffers_.begin(), still_buffers_.end(), buffer);
+        if (it != still_buffers_.end()) {
+          c.still_buffer = static_cast<int>(it - still_buffers_.begin());
+          c.still_ok = request->status() == lc::Request::RequestComplete &&
+                       buffer->metadata().status == lc::FrameMetadata::FrameSuccess;
+        }
+      }
+    }
     c.ok = request->status() == lc::Request::RequestComplete && fb &&
            fb->metadata().status == lc::FrameMetadata::FrameSuccess;
     if (const auto ts = request->metadata().get(lc::controls::SensorTimestamp)) {
@@ -494,9 +751,16 @@ class LibcameraDevice final : public CameraDevice {
   std::shared_ptr<lc::Camera> camera_;
   std::unique_ptr<lc::CameraConfiguration> config_;
   std::unique_ptr<lc::FrameBufferAllocator> allocator_;
-  std::vector<std::unique_ptr<lc::Request>> requests_;
-  std::optional<lc::ControlList> controls_;
+  std::vector<std::unique_ptr<lc::Request>> requests_;  // request i captures video buffer i
+  std::vector<lc::FrameBuffer*> video_buffers_;
+  std::vector<lc::FrameBuffer*> still_buffers_;
+  std::optional<lc::ControlList> controls_;  // for start(): the rate and --control values
+  std::optional<lc::ControlList> pending_;   // for the next request queued
+  CameraCapabilities capabilities_;
+  std::vector<ControlRange> ranges_;  // the camera's controls, and their ids at the same index
+  std::vector<const lc::ControlId*> ids_;
   lc::Stream* stream_ = nullptr;
+  lc::Stream* still_stream_ = nullptr;  // null: no still stream
   bool started_ = false;
   std::mutex callback_mutex_;  // the camera's thread calls back while stop() may clear these
   CompletionFn on_complete_;

@@ -80,5 +80,41 @@ TEST(CameraControls, MalformedValuesAreRefused) {
   EXPECT_NE(parse_error("ScalerCrop", "0").find("cannot set"), std::string::npos);
 }
 
+TEST(CameraControls, AMenuValueMayBeGivenByItsLabel) {
+  ControlRange awb{"AwbMode", ControlRange::Kind::kInteger, false, true, 0, 5,
+                   {0, 5},    {"Auto", "Daylight"},         {0},   {}};
+  std::vector<double> out;
+  std::string error;
+  ASSERT_TRUE(parse_control_value(awb, "daylight", out, error)) << error;
+  EXPECT_EQ(out, std::vector<double>{5});
+  ASSERT_TRUE(parse_control_value(awb, "0", out, error)) << error;
+  EXPECT_EQ(out, std::vector<double>{0});
+  EXPECT_FALSE(parse_control_value(awb, "Cloudy", out, error));
+  EXPECT_NE(error.find("one of 0 (Auto), 5 (Daylight)"), std::string::npos) << error;
+}
+
+TEST(CameraControls, LabelsDropTheWordsEveryEnumeratorBeginsWith) {
+  EXPECT_EQ(labels_from_enumerators({"AwbAuto", "AwbDaylight", "AwbCustom"}),
+            (std::vector<std::string>{"Auto", "Daylight", "Custom"}));
+  // Cut at a word, not inside one ("AfModeMa...").
+  EXPECT_EQ(labels_from_enumerators({"AfModeManual", "AfModeMacro"}),
+            (std::vector<std::string>{"Manual", "Macro"}));
+  EXPECT_EQ(labels_from_enumerators({"HdrModeOff", "HdrModeMultiExposure", "HdrModeNight"}),
+            (std::vector<std::string>{"Off", "MultiExposure", "Night"}));
+  EXPECT_EQ(labels_from_enumerators({"FaceDetectModeOff"}), std::vector<std::string>{"Off"});
+  EXPECT_EQ(labels_from_enumerators({"On", "Off"}), (std::vector<std::string>{"On", "Off"}));
+  EXPECT_TRUE(labels_from_enumerators({}).empty());
+}
+
+TEST(CameraControls, TheBuiltInTableNamesWellKnownMenusOnly) {
+  EXPECT_EQ(builtin_menu_label("AwbMode", 5), "Daylight");
+  EXPECT_EQ(builtin_menu_label("AeMeteringMode", 0), "CentreWeighted");
+  EXPECT_EQ(builtin_menu_label("AfMode", 2), "Continuous");
+  EXPECT_EQ(builtin_menu_label("HdrMode", 4), "Night");
+  EXPECT_EQ(builtin_menu_label("AwbMode", 8), "");
+  EXPECT_EQ(builtin_menu_label("AwbMode", -1), "");
+  EXPECT_EQ(builtin_menu_label("ExposureTime", 0), "");
+}
+
 }  // namespace
 }  // namespace camstream
