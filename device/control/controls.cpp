@@ -397,7 +397,15 @@ ControlOutcome Controls::apply_text(const std::vector<std::pair<std::string, std
       outcome.role_refused = outcome.role_refused || role_error;
     }
   }
-  if (values.empty()) outcome.refused["(request)"] = "no control named; e.g. quality=70";
+  // With persist=1 and nothing else, a request only saves what was changed before.
+  if (values.empty() && !persist)
+    outcome.refused["(request)"] = "no control named; e.g. quality=70";
+  if (persist && role != Role::kControl) {
+    outcome.role_refused = true;
+    outcome.save_error = "saving needs the control role";
+    if (values.empty()) outcome.refused["(request)"] = outcome.save_error;
+    persist = false;
+  }
   return apply_checked(std::move(changes), std::move(outcome), persist);
 }
 
@@ -467,13 +475,7 @@ ControlOutcome Controls::apply_checked(std::vector<Checked> changes, ControlOutc
     for (const auto& [id, listener] : listeners)
       listener(outcome.applied);
   }
-  if (persist) {
-    if (outcome.role_refused && outcome.applied.empty()) {
-      outcome.save_error = "saving needs the control role";
-    } else {
-      outcome.saved = save(outcome.save_error);
-    }
-  }
+  if (persist) outcome.saved = save(outcome.save_error);
   return outcome;
 }
 

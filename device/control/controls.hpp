@@ -51,7 +51,8 @@ class Controls {
   // Applies {"NAME": VALUE, ...}: numbers, booleans, arrays, menu labels or the text forms
   // --control takes. Each control is applied or refused on its own (unknown, wrong type, out
   // of range, read-only, or `role` is not the control role); the listeners hear of the
-  // applied ones. `persist`: then save every value changed at run time to the config file.
+  // applied ones. `persist`: then save every value changed at run time to the config file
+  // (the control role only; with no values, that is all the request does).
   ControlOutcome apply(const nlohmann::json& values, Role role, bool persist = false);
   // The same for text values, as a GET query carries them (NAME=VALUE pairs, decoded).
   ControlOutcome apply_text(const std::vector<std::pair<std::string, std::string>>& values,

@@ -176,6 +176,28 @@ TEST(Controls, PersistsOnlyWhenAskedAndSaysWhyItCannot) {
   EXPECT_EQ(after.str(),
             "# kept\nquality = 50\nlisten = 127.0.0.1:8080\n"
             "# saved at run time (POST /controls?persist=1)\nfps = 10\n");
+
+  // Watching only: nothing is saved, with or without values; {} with persist only saves.
+  {
+    std::ofstream f(path);
+    f << "quality = 80\n";
+  }
+  controls.apply(json{{"quality", 33}}, Role::kControl);
+  for (const json& values : {json::object(), json{{"fps", 5}}}) {
+    const ControlOutcome view = controls.apply(values, Role::kView, true);
+    EXPECT_FALSE(view.saved);
+    EXPECT_TRUE(view.role_refused);
+    EXPECT_EQ(view.save_error, "saving needs the control role");
+  }
+  std::stringstream unchanged;
+  unchanged << std::ifstream(path).rdbuf();
+  EXPECT_EQ(unchanged.str(), "quality = 80\n");
+  const ControlOutcome only_save = controls.apply(json::object(), Role::kControl, true);
+  EXPECT_TRUE(only_save.saved) << only_save.to_json().dump();
+  EXPECT_TRUE(only_save.refused.empty());
+  std::stringstream saved;
+  saved << std::ifstream(path).rdbuf();
+  EXPECT_NE(saved.str().find("quality = 33\n"), std::string::npos) << saved.str();
   std::remove(path.c_str());
 
   Pipeline nowhere;  // started with --config ""
