@@ -471,13 +471,15 @@ function change(name, value, delay) {
 // POSTs what is pending (the page's changes), with ?persist=1 to save them too.
 async function send(persist) {
   clearTimeout(timer);
+  if (persist && !Object.keys(pending).length) {
+    // The daemon saves every change made since it started; a request names at least one
+    // control, so a save with nothing new sends quality's own value (read afresh), which
+    // changes nothing.
+    await load();
+    if (rows.quality && !Object.keys(pending).length) pending.quality = rows.quality.c.value;
+  }
   const values = pending;
   pending = {};
-  if (persist && !Object.keys(values).length) {
-    // The daemon saves every change made since it started; a request names at least one
-    // control, so a save with nothing new sends quality's own value, which changes nothing.
-    values.quality = rows.quality ? rows.quality.c.value : 80;
-  }
   if (!Object.keys(values).length) return;
   let status = 0, answer = null;
   try {
