@@ -279,37 +279,63 @@ std::string index_html(const Figures& f, std::string_view token_query) {
     return std::isalnum(static_cast<unsigned char>(c)) ||
            (c != 0 && std::strchr("-._~%=", c) != nullptr);
   });
-  std::string q;
-  if (!token_query.empty() && safe) q.append("?").append(token_query);
+  const std::string token = safe ? std::string(token_query) : std::string();
+  const std::string q = token.empty() ? std::string() : "?" + token;
   const std::string title =
       f.have_pipeline ? "camstream - " + html_text(f.pipeline.source) : std::string("camstream");
   // The figures are filled in on the server too, so the page says something without script.
-  return R"(<!DOCTYPE html>
+  // The controls are drawn by the script from GET /controls, so a camera's own appear as well;
+  // their section stays hidden until then.
+  return R"page(<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>)" +
+<title>)page" +
          title +
-         R"(</title>
+         R"page(</title>
 <style>
 body{margin:0;background:#111;color:#ddd;font:14px system-ui,sans-serif}
 img{display:block;max-width:100%;height:auto;margin:0 auto;background:#000}
 p{margin:.5em 1em}a{color:#9cf}
+#controls{margin:0 1em 1em}#controls p{margin:.5em 0}
+#ctl-list{display:grid;grid-template-columns:repeat(auto-fill,minmax(16em,1fr));gap:.75em 1.5em}
+.ctl label{display:block;font-weight:600}.unit,.why{font-weight:normal;font-size:.9em;color:#999}
+.ctl div{display:flex;gap:.5em;align-items:center}
+.ctl input,.ctl select,#controls button{font:inherit;min-height:44px;box-sizing:border-box}
+.ctl input[type=range]{flex:1;min-width:0;margin:0}
+.ctl input[type=number],.ctl input[type=text]{width:7.5em}
+.ctl input[type=checkbox]{width:28px;height:28px;margin:8px 0}
+.ctl select{min-width:8em}#controls button{padding:0 1.5em}
+.why{display:block}.refused{color:#f88}.ro{opacity:.6}
 </style></head><body>
-<img id="stream" src="/stream)" +
-         q + R"(" alt="live stream">
-<p id="figures">)" +
+<img id="stream" src="/stream)page" +
+         q + R"page(" alt="live stream">
+<p id="figures">)page" +
          (f.have_pipeline ? html_text(f.pipeline.source) + " &middot; " : std::string()) +
          number(f.captured_fps) + " fps captured &middot; " +
          std::to_string(f.server.clients.size()) + " clients" +
-         R"(</p>
-<p><a href="/snapshot)" +
-         q + R"(">snapshot</a> &middot; <a href="/status)" + q +
-         R"(">status</a> &middot; <a href="/metrics)" + q + R"(">metrics</a></p>
+         R"page(</p>
+<p><a href="/snapshot)page" +
+         q + R"page(">snapshot</a> &middot; <a href="/status)page" + q +
+         R"page(">status</a> &middot; <a href="/metrics)page" + q + R"page(">metrics</a></p>
+<section id="controls" hidden>
+<div id="ctl-list"></div>
+<p><button id="save" type="button">save</button> &middot;
+<a id="still" href="/snapshot?size=full)page" +
+         (token.empty() ? std::string() : "&amp;" + token) +
+         R"page(">full-size still</a></p>
+<p id="ctl-msg"></p>
+</section>
 <script>
+const token = ')page" +
+         token + R"page(';
+// An address of this daemon with the page's token, if it has one, added to `query`.
+function url(path, query) {
+  const parts = [query, token].filter(Boolean);
+  return path + (parts.length ? '?' + parts.join('&') : '');
+}
 async function poll() {
   try {
-    const s = await (await fetch('/status)" +
-         q + R"(', {cache: 'no-store'})).json();
+    const s = await (await fetch(url('/status'), {cache: 'no-store'})).json();
     const src = s.source ? s.source + ' \u00b7 ' : '';
     const cap = s.fps.captured === null ? '' : s.fps.captured.toFixed(1) + ' fps captured \u00b7 ';
     document.getElementById('figures').textContent = src + cap +
@@ -321,9 +347,182 @@ async function poll() {
 }
 poll();
 setInterval(poll, 1000);
+
+// The controls: one row per entry of GET /controls, changes sent with POST /controls.
+const section = document.getElementById('controls');
+const list = document.getElementById('ctl-list');
+const msg = document.getElementById('ctl-msg');
+let rows = {};      // name -> {c: the entry, set(value), why: its note, row}
+let shape = '';     // what the drawn rows were made from; redrawn when it changes
+let pending = {};   // changes not yet sent
+let timer = 0;
+
+function say(el, text, refused) {
+  el.textContent = text;
+  el.classList.toggle('refused', !!refused);
+}
+
+function build(c) {
+  const row = document.createElement('div');
+  row.className = 'ctl';
+  row.dataset.name = c.name;
+  const label = document.createElement('label');
+  label.textContent = c.name + ' ';
+  if (c.unit) label.append(Object.assign(document.createElement('span'), {className: 'unit', textContent: c.unit}));
+  const box = document.createElement('div');
+  const why = Object.assign(document.createElement('span'), {className: 'why'});
+  row.append(label, box, why);
+  const r = {c, why, row, inputs: []};
+  const add = (tag, props) => {
+    const e = Object.assign(document.createElement(tag), props);
+    box.append(e);
+    r.inputs.push(e);
+    return e;
+  };
+  const items = c.type === 'menu' ? c.menu :
+      c.type === 'size' && c.options ? c.options.map(o => ({value: o, label: o})) : null;
+  if (c.type === 'bool' && !c.array) {
+    const b = add('input', {type: 'checkbox'});
+    r.set = v => { b.checked = !!v; };
+    b.onchange = () => change(c.name, b.checked, 0);
+  } else if (items && !c.array) {
+    const s = add('select', {});
+    for (const m of items) s.add(new Option(m.label, String(m.value)));
+    r.set = v => {
+      const t = String(v);
+      if (![...s.options].some(o => o.value === t)) s.add(new Option(t, t));
+      s.value = t;
+    };
+    s.onchange = () => {
+      const m = items.find(m => String(m.value) === s.value);
+      change(c.name, m ? m.value : s.value, 0);
+    };
+  } else if ((c.type === 'integer' || c.type === 'float') && !c.array) {
+    const step = c.step || (c.type === 'integer' ? 1 : 'any');
+    const ranged = typeof c.min === 'number' && typeof c.max === 'number' && c.max > c.min;
+    const slider = ranged ? add('input', {type: 'range', min: c.min, max: c.max, step}) : null;
+    const n = add('input', {type: 'number', step, inputMode: 'decimal'});
+    if (ranged) Object.assign(n, {min: c.min, max: c.max});
+    r.set = v => {
+      n.value = v;
+      if (slider) slider.value = v;
+    };
+    if (slider) {
+      // While dragging, a change is sent once the slider rests; on release at once.
+      slider.oninput = () => { n.value = slider.value; change(c.name, Number(slider.value), 300); };
+      slider.onchange = () => change(c.name, Number(slider.value), 0);
+    }
+    n.oninput = () => { r.editing = true; };
+    n.onchange = () => {
+      r.editing = false;
+      if (n.value !== '') change(c.name, Number(n.value), 0);
+    };
+  } else {
+    // A size without a list, an array ("1.5,2") or a kind of value this page does not know:
+    // its text, as the daemon takes it.
+    const t = add('input', {type: 'text', spellcheck: false});
+    r.set = v => { t.value = v === null || v === undefined ? '' : Array.isArray(v) ? v.join(',') : String(v); };
+    t.oninput = () => { r.editing = true; };
+    t.onchange = () => { r.editing = false; change(c.name, t.value, 0); };
+  }
+  if (c.read_only) {
+    for (const e of r.inputs) Object.assign(e, {disabled: true, title: c.read_only});
+    row.title = c.read_only;
+    row.classList.add('ro');
+    say(why, 'read-only: ' + c.read_only);
+  }
+  rows[c.name] = r;
+  return row;
+}
+
+// Re-reads the controls and shows their values, except where a change is being made.
+async function load() {
+  let model;
+  try {
+    const answer = await fetch(url('/controls'), {cache: 'no-store'});
+    if (!answer.ok) return;
+    model = await answer.json();
+  } catch (e) {
+    return;
+  }
+  const cs = model.controls || [];
+  const s = JSON.stringify(cs.map(c => [c.name, c.type, c.array, c.min, c.max, c.step, c.menu, c.options, c.read_only]));
+  if (s !== shape) {
+    shape = s;
+    rows = {};
+    list.replaceChildren(...cs.map(build));
+  }
+  for (const c of cs) {
+    const r = rows[c.name];
+    r.c = c;
+    if (!(c.name in pending) && !r.editing) r.set(c.value);
+  }
+  const still = document.getElementById('still');
+  still.textContent = 'full-size still' + (model.still ? ' (' + model.still.width + 'x' + model.still.height + ')' : '');
+  section.hidden = false;
+}
+
+function change(name, value, delay) {
+  pending[name] = value;
+  clearTimeout(timer);
+  timer = setTimeout(() => send(false), delay);
+}
+
+// POSTs what is pending (the page's changes), with ?persist=1 to save them too.
+async function send(persist) {
+  clearTimeout(timer);
+  if (persist && !Object.keys(pending).length) {
+    // The daemon saves every change made since it started; a request names at least one
+    // control, so a save with nothing new sends quality's own value (read afresh), which
+    // changes nothing.
+    await load();
+    if (rows.quality && !Object.keys(pending).length) pending.quality = rows.quality.c.value;
+  }
+  const values = pending;
+  pending = {};
+  if (!Object.keys(values).length) return;
+  let status = 0, answer = null;
+  try {
+    const reply = await fetch(url('/controls', persist ? 'persist=1' : ''), {
+      method: 'POST', cache: 'no-store',
+      headers: {'Content-Type': 'application/json'}, body: JSON.stringify(values)});
+    status = reply.status;
+    answer = await reply.json().catch(() => null);
+  } catch (e) {
+    say(msg, 'no answer from the camera', true);
+    return;
+  }
+  if (!answer) {
+    say(msg, 'the camera answered ' + status, true);
+  } else {
+    for (const name of Object.keys(answer.applied || {}))
+      if (rows[name]) say(rows[name].why, '');
+    const other = [];
+    for (const [name, why] of Object.entries(answer.refused || {})) {
+      if (rows[name]) say(rows[name].why, why, true);
+      else other.push(name + ': ' + why);
+    }
+    if (status === 403) {
+      say(msg, 'This token only allows watching: changing controls needs a control token.', true);
+    } else if (answer.save_error) {
+      say(msg, 'not saved: ' + answer.save_error, true);
+    } else if (other.length) {
+      say(msg, other.join('; '), true);
+    } else {
+      say(msg, answer.saved ? 'saved' : '', false);
+    }
+  }
+  await load();
+}
+
+document.getElementById('save').onclick = () => send(true);
+load();
+setInterval(load, 5000);
+window.addEventListener('focus', load);
+document.addEventListener('visibilitychange', () => { if (!document.hidden) load(); });
 </script>
 </body></html>
-)";
+)page";
 }
 
 }  // namespace camstream

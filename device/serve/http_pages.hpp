@@ -13,8 +13,9 @@ namespace camstream {
 std::string status_json(const Figures& f, bool show_peers = true);
 // /metrics: Prometheus text exposition format 0.0.4.
 std::string metrics_text(const Figures& f);
-// /: the viewer page; it shows /stream and polls /status for its figures. `token_query`
-// ("token=..." as the request sent it, or empty) is added to those addresses.
+// /: the viewer page; it shows /stream, polls /status for its figures and draws the controls
+// from GET /controls (changes go to POST /controls). `token_query` ("token=..." as the request
+// sent it, or empty) is added to those addresses.
 std::string index_html(const Figures& f, std::string_view token_query = {});
 
 }  // namespace camstream

@@ -5,6 +5,7 @@ test fail, never hang. Only loopback addresses are used.
 """
 import argparse
 import atexit
+import json
 import os
 import re
 import select
@@ -152,16 +153,131 @@ PATTERN_BARS = [(255, 255, 255), (255, 255, 0), (0, 255, 255), (0, 255, 0),
                 (255, 0, 255), (255, 0, 0), (0, 0, 255), (0, 0, 0)]
 
 
+def chromium_command(folder, *args):
+    """Headless Chromium's command line, its profile in `folder`, `args` added."""
+    return ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--user-data-dir=" + os.path.join(folder, "profile"), *args]
+
+
+class ChromiumPage:
+    """Headless Chromium showing one page, driven over the DevTools protocol on a pipe
+    (--remote-debugging-pipe: JSON messages ending in NUL, read on fd 3, written on fd 4), so a
+    test can run script in the page: evaluate() returns what an expression comes to."""
+
+    def __init__(self, folder, timeout=30):
+        self.timeout = timeout
+        to_chrome_r, self._to_chrome = os.pipe()
+        self._from_chrome, from_chrome_w = os.pipe()
+
+        def fds():
+            # Copies first: either end may already sit on fd 3 or 4. The copies are the lowest
+            # free numbers, so one is 3 or 4 only where that was free.
+            copies = os.dup(to_chrome_r), os.dup(from_chrome_w)
+            for fd, wanted in zip(copies, (3, 4)):
+                if fd == wanted:
+                    os.set_inheritable(fd, True)
+                else:
+                    os.dup2(fd, wanted)
+
+        # Its output goes to a file: a pipe nobody reads could fill and stall it.
+        self.log = open(os.path.join(folder, "chromium.log"), "w+b")
+        self.proc = subprocess.Popen(
+            chromium_command(folder, "--remote-debugging-pipe", "--window-size=800,600",
+                             "about:blank"),
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
+            preexec_fn=fds, close_fds=False)
+        os.close(to_chrome_r)
+        os.close(from_chrome_w)
+        self._buf = b""
+        self._next_id = 0
+        self.session = None
+        try:
+            targets = self.call("Target.getTargets")["targetInfos"]
+            page = next(t for t in targets if t["type"] == "page")
+            self.session = self.call("Target.attachToTarget", targetId=page["targetId"],
+                                     flatten=True)["sessionId"]
+        except BaseException:
+            self.close()
+            raise
+
+    def call(self, method, **params):
+        """Sends one command (to the page once attached) and returns its result."""
+        self._next_id += 1
+        message = {"id": self._next_id, "method": method, "params": params}
+        if self.session:
+            message["sessionId"] = self.session
+        os.write(self._to_chrome, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + self.timeout
+        while True:
+            while b"\0" not in self._buf:
+                left = deadline - time.monotonic()
+                r, _, _ = select.select([self._from_chrome], [], [], max(left, 0))
+                if not r:
+                    raise AssertionError("Chromium did not answer %s within %d s"
+                                         % (method, self.timeout))
+                chunk = os.read(self._from_chrome, 65536)
+                if not chunk:
+                    self.log.seek(0)
+                    raise AssertionError("Chromium closed its pipe; its output: %s"
+                                         % self.log.read().decode(errors="replace")[-2000:])
+                self._buf += chunk
+            raw, _, self._buf = self._buf.partition(b"\0")
+            answer = json.loads(raw)
+            if answer.get("id") == self._next_id:
+                if "error" in answer:
+                    raise AssertionError("%s failed: %s" % (method, answer["error"]))
+                return answer.get("result", {})
+
+    def open(self, url):
+        self.call("Page.navigate", url=url)
+
+    def evaluate(self, expression):
+        """The value of `expression` in the page (promises awaited); a thrown error fails."""
+        result = self.call("Runtime.evaluate", expression=expression, awaitPromise=True,
+                           returnByValue=True)
+        if "exceptionDetails" in result:
+            raise AssertionError("%s threw: %s" % (expression, result["exceptionDetails"]))
+        return result["result"].get("value")
+
+    def wait_for(self, expression, timeout=10, what=None):
+        """Waits until `expression` is truthy in the page and returns its value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError("%s: not so within %d s (it is %r)"
+                                     % (what or expression, timeout, value))
+            time.sleep(0.1)
+
+    def close(self):
+        for fd in (self._to_chrome, self._from_chrome):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.log.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 def assert_browser_shows_the_pattern(test, url, folder, *flags):
     """Headless Chromium opens `url` (camstreamd's page, `flags` added to its command line) in
     an 800x600 window; its screenshot must show a 320x240 test pattern's bars where the page
     puts the picture (centred at the top: 320 px wide from x = 240)."""
     shot = os.path.join(folder, "page.png")
     p = subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--user-data-dir=" + os.path.join(folder, "profile"), *flags,
-         "--screenshot=" + shot, "--window-size=800,600", "--timeout=5000", url],
+        chromium_command(folder, *flags, "--screenshot=" + shot, "--window-size=800,600",
+                         "--timeout=5000", url),
         capture_output=True, text=True, timeout=120)
     test.assertTrue(os.path.exists(shot), p.stderr[-2000:])
     raw = subprocess.run(["convert", shot, "-depth", "8", "rgb:-"], check=True,

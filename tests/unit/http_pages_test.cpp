@@ -132,5 +132,49 @@ TEST(IndexHtml, ShowsTheStreamAndEscapesTheSourceName) {
   EXPECT_NE(h.find("2 clients"), std::string::npos);
 }
 
+TEST(IndexHtml, DrawsTheControlsFromTheControlsEndpoint) {
+  const std::string h = index_html(sample());
+  // A section filled by the script from GET /controls, changes sent with POST /controls.
+  for (const char* part :
+       {R"(<section id="controls" hidden>)", R"(<div id="ctl-list"></div>)",
+        R"(<button id="save" type="button">save</button>)",
+        R"(<a id="still" href="/snapshot?size=full">full-size still</a>)", "fetch(url('/controls')",
+        "method: 'POST'", "persist ? 'persist=1' : ''", "type: 'range'", "type: 'checkbox'",
+        "'select'", "c.read_only", "status === 403", "answer.refused", "setInterval(load,",
+        "addEventListener('focus', load)", R"(name="viewport")"}) {
+    EXPECT_NE(h.find(part), std::string::npos) << "missing " << part;
+  }
+  // Without a token the page's addresses carry none.
+  EXPECT_NE(h.find("const token = '';"), std::string::npos);
+  // Self-contained: nothing is fetched from elsewhere.
+  EXPECT_EQ(h.find("http://"), std::string::npos);
+  EXPECT_EQ(h.find("https://"), std::string::npos);
+  EXPECT_EQ(h.find("//cdn"), std::string::npos);
+  // One script, closed once: the controls' code did not end the raw string early.
+  EXPECT_EQ(h.find("<script>"), h.rfind("<script>"));
+  EXPECT_EQ(h.substr(h.size() - 15), "</body></html>\n");
+}
+
+TEST(IndexHtml, PassesItsTokenOnToEveryAddress) {
+  const std::string h = index_html(sample(), "token=abc-123_x.y~%41");
+  for (const char* part :
+       {R"(<img id="stream" src="/stream?token=abc-123_x.y~%41")",
+        R"(<a href="/snapshot?token=abc-123_x.y~%41">)",
+        R"(<a href="/status?token=abc-123_x.y~%41">)",
+        R"(<a id="still" href="/snapshot?size=full&amp;token=abc-123_x.y~%41">)",
+        "const token = 'token=abc-123_x.y~%41';", "url('/status')", "url('/controls')"}) {
+    EXPECT_NE(h.find(part), std::string::npos) << "missing " << part;
+  }
+}
+
+TEST(IndexHtml, DropsATokenThatWouldNeedEscaping) {
+  for (const char* bad : {"token=a'b", "token=a\"b", "token=a<b", "token=a b", "token=a&b"}) {
+    const std::string h = index_html(sample(), bad);
+    EXPECT_NE(h.find("const token = '';"), std::string::npos) << bad;
+    EXPECT_NE(h.find(R"(<img id="stream" src="/stream")"), std::string::npos) << bad;
+    EXPECT_EQ(h.find("?token="), std::string::npos) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace camstream
