@@ -471,16 +471,10 @@ function change(name, value, delay) {
 // POSTs what is pending (the page's changes), with ?persist=1 to save them too.
 async function send(persist) {
   clearTimeout(timer);
-  if (persist && !Object.keys(pending).length) {
-    // The daemon saves every change made since it started; a request names at least one
-    // control, so a save with nothing new sends quality's own value (read afresh), which
-    // changes nothing.
-    await load();
-    if (rows.quality && !Object.keys(pending).length) pending.quality = rows.quality.c.value;
-  }
+  // The daemon saves every change made since it started: a save with nothing new sends {}.
   const values = pending;
   pending = {};
-  if (!Object.keys(values).length) return;
+  if (!persist && !Object.keys(values).length) return;
   let status = 0, answer = null;
   try {
     const reply = await fetch(url('/controls', persist ? 'persist=1' : ''), {
