@@ -219,8 +219,7 @@ Error decode(std::span<const std::uint8_t> in, MessageHeader& out, std::uint32_t
   if (in[1] != 0 || get16(&in[2]) != 0) return Error::kBadField;
   out.type = static_cast<MessageType>(type);
   out.length = get32(&in[4]);
-  if (out.length > max_payload || out.length > payload_bound(out.type))
-    return Error::kLengthOverBound;
+  if (out.length > max_payload) return Error::kLengthOverBound;
   switch (out.type) {
     case MessageType::kFrame:
       if (out.length < kFrameHeaderSize) return Error::kBadLength;
@@ -243,14 +242,17 @@ Error decode(std::span<const std::uint8_t> in, MessageHeader& out, std::uint32_t
       break;
     case MessageType::kSetControls:
       if (out.length < kSetControlsPrefixSize) return Error::kBadLength;
+      if (out.length > payload_bound(out.type)) return Error::kLengthOverBound;
       break;
     case MessageType::kStill:
       if (out.length < kFrameHeaderSize) return Error::kBadLength;
+      if (out.length > payload_bound(out.type)) return Error::kLengthOverBound;
       break;
     case MessageType::kControlsList:
     case MessageType::kControlsResult:
     case MessageType::kControlsChanged:
     case MessageType::kStillError:
+      if (out.length > payload_bound(out.type)) return Error::kLengthOverBound;
       break;
   }
   return Error::kNone;

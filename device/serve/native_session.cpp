@@ -18,8 +18,8 @@ NativeSession::NativeSession(ByteStream stream, SessionHost& host, Peer peer)
       deadline_(stream_.get_executor()),
       stall_(stream_.get_executor(), host.limits().write_timeout),
       peer_(std::move(peer)),
-      connected_us_(monotonic_us()),
-      still_timer_(stream_.get_executor()) {}
+      still_timer_(stream_.get_executor()),
+      connected_us_(monotonic_us()) {}
 
 void NativeSession::start(std::string_view first, Deadline::Clock::time_point deadline) {
   const std::size_t n = std::min(first.size(), hello_.size());
