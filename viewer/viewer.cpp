@@ -148,8 +148,7 @@ void Viewer::on_result(const nlohmann::json& result) {
   std::string summary;
   for (const auto& [name, value] : applied.items()) {
     if (from_flag) {
-      std::printf("%sset %s=%s
-", opt_.label.c_str(), name.c_str(), value.dump().c_str());
+      std::printf("%sset %s=%s\n", opt_.label.c_str(), name.c_str(), value.dump().c_str());
       std::fflush(stdout);
     }
     summary += (summary.empty() ? "" : ", ") + name + " " + value.dump();

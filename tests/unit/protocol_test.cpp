@@ -2,6 +2,7 @@
 // named.
 #include "shared/protocol.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -626,8 +627,8 @@ TEST(ProtocolControls, EveryLengthIsCheckedAgainstItsBoundBeforeAllocating) {
   EXPECT_EQ(decode_text_payload(MessageType::kStillError,
                                 std::span(big).first(kMaxTextBytes + 1), text),
             Error::kLengthOverBound);
-  std::vector<std::uint8_t> set(kSetControlsPrefixSize, 0);
-  set.insert(set.end(), big.begin(), big.end());
+  std::vector<std::uint8_t> set(kSetControlsPrefixSize + kMaxJsonBytes + 1, 'x');
+  std::fill_n(set.begin(), kSetControlsPrefixSize, 0);
   SetControls s;
   EXPECT_EQ(decode_set_controls_payload(set, s), Error::kLengthOverBound);
   const std::uint8_t nul[] = {'{', 0, '}'};
