@@ -52,14 +52,14 @@ enum class MessageType : std::uint8_t {
   kAuth = 4,        // viewer -> daemon, once, after a kAuthRequired hello
   kAuthResult = 5,  // daemon -> viewer, the answer to kAuth
   // Version 3:
-  kListControls = 6,     // viewer -> daemon, empty: send the list and then every change
-  kSetControls = 7,      // viewer -> daemon, flags + JSON object {"NAME": value, ...}
-  kRequestStill = 8,     // viewer -> daemon, empty: a still at the camera's full size
-  kControlsList = 9,     // daemon -> viewer, JSON {"controls": [...], "still": {...}}
-  kControlsResult = 10,  // daemon -> viewer, JSON {"applied": {...}, "refused": {...}}
+  kListControls = 6,      // viewer -> daemon, empty: send the list and then every change
+  kSetControls = 7,       // viewer -> daemon, flags + JSON object {"NAME": value, ...}
+  kRequestStill = 8,      // viewer -> daemon, empty: a still at the camera's full size
+  kControlsList = 9,      // daemon -> viewer, JSON {"controls": [...], "still": {...}}
+  kControlsResult = 10,   // daemon -> viewer, JSON {"applied": {...}, "refused": {...}}
   kControlsChanged = 11,  // daemon -> viewer, JSON {"NAME": value, ...}, changed by anyone
-  kStill = 12,           // daemon -> viewer, laid out as a Frame: frame header + JPEG
-  kStillError = 13,      // daemon -> viewer, UTF-8 sentence: why no still comes
+  kStill = 12,            // daemon -> viewer, laid out as a Frame: frame header + JPEG
+  kStillError = 13,       // daemon -> viewer, UTF-8 sentence: why no still comes
 };
 
 // SetControls flags.

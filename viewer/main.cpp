@@ -204,9 +204,9 @@ int main(int argc, char** argv) {
   const auto make_viewers = [&](const std::function<void()>& notify) {
     std::vector<std::unique_ptr<Viewer>> viewers;
     for (const ViewerOptions& c : cameras) {
-      viewers.push_back(std::make_unique<Viewer>(
-          c, link_maker(c.target, c.url, c.token, notify, {}, c.tls ? tls_client : nullptr,
-                        c.controls)));
+      viewers.push_back(
+          std::make_unique<Viewer>(c, link_maker(c.target, c.url, c.token, notify, {},
+                                                 c.tls ? tls_client : nullptr, c.controls)));
     }
     return viewers;
   };

@@ -374,12 +374,13 @@ std::vector<std::string> Viewer::overlay_lines() const {
                     std::to_string(feed_.reconnects()));
   }
   if (!controls_.empty()) {
-    std::string l = "quality " + shown("quality") + "  fps " + shown("fps") + "  size " +
-                    shown("size");
+    std::string l =
+        "quality " + shown("quality") + "  fps " + shown("fps") + "  size " + shown("size");
     lines.push_back(l);
     static constexpr std::pair<const char*, const char*> kCamera[] = {
-        {"ExposureTime", "exposure "}, {"AnalogueGain", "gain "},   {"AwbMode", "AWB "},
-        {"AfMode", "AF "},             {"LensPosition", "lens "}, {"Brightness", "brightness "}};
+        {"ExposureTime", "exposure "}, {"AnalogueGain", "gain "},
+        {"AwbMode", "AWB "},           {"AfMode", "AF "},
+        {"LensPosition", "lens "},     {"Brightness", "brightness "}};
     std::string camera;
     for (const auto& [name, label] : kCamera) {
       const std::string v = shown(name);

@@ -154,12 +154,11 @@ void NativeSession::read_next() {
 
 void NativeSession::read_payload() {
   auto self = shared_from_this();
-  asio::async_read(stream_, asio::buffer(payload_in_),
-                   [self](std::error_code e, std::size_t) {
-                     if (self->closed_) return;
-                     if (e) return self->end("disconnected mid-message");
-                     self->on_message();
-                   });
+  asio::async_read(stream_, asio::buffer(payload_in_), [self](std::error_code e, std::size_t) {
+    if (self->closed_) return;
+    if (e) return self->end("disconnected mid-message");
+    self->on_message();
+  });
 }
 
 void NativeSession::on_message() {
@@ -297,9 +296,9 @@ void NativeSession::queue_message(proto::MessageType type, const nlohmann::json&
                                         std::to_string(proto::kMaxJsonBytes) + " bytes"}}
                .dump();
   }
-  messages_.push_back(Outgoing{type, proto::encode_text_message(type, text),
-                               type == proto::MessageType::kControlsChanged ? body
-                                                                            : nlohmann::json()});
+  messages_.push_back(
+      Outgoing{type, proto::encode_text_message(type, text),
+               type == proto::MessageType::kControlsChanged ? body : nlohmann::json()});
   write_next();
 }
 
@@ -341,8 +340,8 @@ void NativeSession::write_next() {
     const EncodedFrame& f = *still_;
     still_prefix_ = proto::encode_still_prefix(f.header);
     send_buffer_.fit(stream_.socket(), still_prefix_.size() + f.jpeg().size());
-    const std::array<asio::const_buffer, 2> buffers{
-        asio::buffer(still_prefix_), asio::buffer(f.jpeg().data(), f.jpeg().size())};
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(still_prefix_),
+                                                    asio::buffer(f.jpeg().data(), f.jpeg().size())};
     return write(buffers, [self] {
       self->still_.reset();
       self->write_next();

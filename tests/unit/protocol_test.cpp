@@ -567,8 +567,7 @@ TEST(ProtocolControls, EmptyRequestsHaveNoPayload) {
     ASSERT_EQ(decode(bytes, header, kMaxViewerPayload), Error::kNone);
     EXPECT_EQ(header.type, type);
     EXPECT_EQ(header.length, 0u);
-    EXPECT_EQ(decode(encode(MessageHeader{type, 1}), header, kMaxViewerPayload),
-              Error::kBadLength);
+    EXPECT_EQ(decode(encode(MessageHeader{type, 1}), header, kMaxViewerPayload), Error::kBadLength);
   }
 }
 
@@ -622,11 +621,10 @@ TEST(ProtocolControls, EveryLengthIsCheckedAgainstItsBoundBeforeAllocating) {
   // Payload decoders hold the same bounds when handed more than a header allowed.
   const std::vector<std::uint8_t> big(kMaxJsonBytes + 1, 'x');
   std::string_view text;
-  EXPECT_EQ(decode_text_payload(MessageType::kControlsChanged, big, text),
-            Error::kLengthOverBound);
-  EXPECT_EQ(decode_text_payload(MessageType::kStillError,
-                                std::span(big).first(kMaxTextBytes + 1), text),
-            Error::kLengthOverBound);
+  EXPECT_EQ(decode_text_payload(MessageType::kControlsChanged, big, text), Error::kLengthOverBound);
+  EXPECT_EQ(
+      decode_text_payload(MessageType::kStillError, std::span(big).first(kMaxTextBytes + 1), text),
+      Error::kLengthOverBound);
   std::vector<std::uint8_t> set(kSetControlsPrefixSize + kMaxJsonBytes + 1, 'x');
   std::fill_n(set.begin(), kSetControlsPrefixSize, 0);
   SetControls s;

@@ -1,10 +1,10 @@
 // viewer_controls_test.cpp - camview's control channel: requests wait for a connection, answers
 // wait for the viewer, and a connection that ends unanswered says so.
-#include "viewer/net/control_channel.hpp"
-
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include "viewer/net/control_channel.hpp"
 
 namespace camstream {
 namespace {
@@ -24,9 +24,9 @@ TEST(ControlChannel, ASetWaitsForAConnectionAndIsSentOnce) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0][0], static_cast<std::uint8_t>(proto::MessageType::kSetControls));
   proto::SetControls set;
-  ASSERT_EQ(proto::decode_set_controls_payload(
-                std::span(out[0]).subspan(proto::kMessageHeaderSize), set),
-            proto::Error::kNone);
+  ASSERT_EQ(
+      proto::decode_set_controls_payload(std::span(out[0]).subspan(proto::kMessageHeaderSize), set),
+      proto::Error::kNone);
   EXPECT_TRUE(set.persist);
   EXPECT_EQ(json_of(out[0]), R"({"quality":"20"})");
   EXPECT_TRUE(c.take_outgoing().empty());

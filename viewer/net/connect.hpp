@@ -19,13 +19,10 @@ namespace camstream {
 // the native handshake, or sent as a Bearer token over HTTP. `controls`: the native
 // connection's control channel (HTTP connections take none). `mailbox` and whatever `notify`
 // calls must outlive it.
-std::unique_ptr<StreamLink> make_connection(const HostPort& target,
-                                            const std::optional<HttpUrl>& url,
-                                            const std::string& token, FrameMailbox& mailbox,
-                                            std::function<void()> notify,
-                                            ConnectionLimits limits = {},
-                                            std::shared_ptr<TlsClient> tls = nullptr,
-                                            std::shared_ptr<ControlChannel> controls = nullptr);
+std::unique_ptr<StreamLink> make_connection(
+    const HostPort& target, const std::optional<HttpUrl>& url, const std::string& token,
+    FrameMailbox& mailbox, std::function<void()> notify, ConnectionLimits limits = {},
+    std::shared_ptr<TlsClient> tls = nullptr, std::shared_ptr<ControlChannel> controls = nullptr);
 
 // The same, as a Feed makes one per attempt: each into the mailbox it is given.
 std::function<std::unique_ptr<StreamLink>(FrameMailbox&)> link_maker(

@@ -274,9 +274,10 @@ void NativeViewerConnection::on_control_message() {
       event.kind = ControlEvent::Kind::kStillError;
       event.text = std::string(text);
     } else {
-      event.kind = current_.type == proto::MessageType::kControlsList     ? ControlEvent::Kind::kList
-                   : current_.type == proto::MessageType::kControlsResult ? ControlEvent::Kind::kResult
-                                                                          : ControlEvent::Kind::kChanged;
+      event.kind = current_.type == proto::MessageType::kControlsList ? ControlEvent::Kind::kList
+                   : current_.type == proto::MessageType::kControlsResult
+                       ? ControlEvent::Kind::kResult
+                       : ControlEvent::Kind::kChanged;
       try {
         event.json = nlohmann::json::parse(text);
       } catch (const nlohmann::json::exception& e) {
@@ -284,8 +285,9 @@ void NativeViewerConnection::on_control_message() {
                     "); camview and camstreamd of the same release work together");
       }
       if (!event.json.is_object()) {
-        return fail(name() + " sent controls that are not a JSON object; camview and "
-                             "camstreamd of the same release work together");
+        return fail(name() +
+                    " sent controls that are not a JSON object; camview and "
+                    "camstreamd of the same release work together");
       }
     }
   }
