@@ -147,6 +147,36 @@ std::array<std::uint8_t, kMessageHeaderSize + kAuthResultPayloadSize> encode(
   return b;
 }
 
+std::vector<std::uint8_t> encode_text_message(MessageType type, std::string_view text) {
+  std::vector<std::uint8_t> b(kMessageHeaderSize + text.size());
+  put_message_header(b.data(), type, static_cast<std::uint32_t>(text.size()));
+  std::copy(text.begin(), text.end(), b.begin() + kMessageHeaderSize);
+  return b;
+}
+
+std::vector<std::uint8_t> encode(const SetControls& set) {
+  std::vector<std::uint8_t> b(kMessageHeaderSize + kSetControlsPrefixSize + set.json.size());
+  put_message_header(b.data(), MessageType::kSetControls,
+                     static_cast<std::uint32_t>(kSetControlsPrefixSize + set.json.size()));
+  put16(&b[kMessageHeaderSize], set.persist ? kSetPersist : 0);
+  put16(&b[kMessageHeaderSize + 2], 0);
+  std::copy(set.json.begin(), set.json.end(),
+            b.begin() + kMessageHeaderSize + kSetControlsPrefixSize);
+  return b;
+}
+
+std::array<std::uint8_t, kMessageHeaderSize> encode_empty(MessageType type) {
+  std::array<std::uint8_t, kMessageHeaderSize> b{};
+  put_message_header(b.data(), type, 0);
+  return b;
+}
+
+FramePrefixBytes encode_still_prefix(const FrameHeader& frame) {
+  FramePrefixBytes b = encode_frame_prefix(frame);
+  b[0] = static_cast<std::uint8_t>(MessageType::kStill);
+  return b;
+}
+
 std::array<std::uint8_t, kAuthPayloadSize> auth_proof(std::string_view token, const Nonce& nonce) {
   static constexpr std::string_view kLabel = "camstream auth v2";
   std::array<std::uint8_t, kLabel.size() + kNonceSize> message{};
@@ -160,7 +190,7 @@ Error decode(std::span<const std::uint8_t> in, ClientHello& out) {
   if (!has_magic(in.data())) return Error::kBadMagic;
   out.version = get16(&in[4]);
   out.flags = get16(&in[6]);
-  if (out.version != kVersion) return Error::kUnsupportedVersion;
+  if (out.version < kMinVersion || out.version > kVersion) return Error::kUnsupportedVersion;
   if (out.flags != 0) return Error::kBadField;
   return Error::kNone;
 }
@@ -183,7 +213,7 @@ Error decode(std::span<const std::uint8_t> in, MessageHeader& out, std::uint32_t
   if (in.size() < kMessageHeaderSize) return Error::kTruncated;
   const std::uint8_t type = in[0];
   if (type < static_cast<std::uint8_t>(MessageType::kFrame) ||
-      type > static_cast<std::uint8_t>(MessageType::kAuthResult)) {
+      type > static_cast<std::uint8_t>(MessageType::kStillError)) {
     return Error::kUnknownType;
   }
   if (in[1] != 0 || get16(&in[2]) != 0) return Error::kBadField;
@@ -206,8 +236,67 @@ Error decode(std::span<const std::uint8_t> in, MessageHeader& out, std::uint32_t
     case MessageType::kAuthResult:
       if (out.length != kAuthResultPayloadSize) return Error::kBadLength;
       break;
+    case MessageType::kListControls:
+    case MessageType::kRequestStill:
+      if (out.length != 0) return Error::kBadLength;
+      break;
+    case MessageType::kSetControls:
+      if (out.length < kSetControlsPrefixSize) return Error::kBadLength;
+      if (out.length > payload_bound(out.type)) return Error::kLengthOverBound;
+      break;
+    case MessageType::kStill:
+      if (out.length < kFrameHeaderSize) return Error::kBadLength;
+      if (out.length > payload_bound(out.type)) return Error::kLengthOverBound;
+      break;
+    case MessageType::kControlsList:
+    case MessageType::kControlsResult:
+    case MessageType::kControlsChanged:
+    case MessageType::kStillError:
+      if (out.length > payload_bound(out.type)) return Error::kLengthOverBound;
+      break;
   }
   return Error::kNone;
+}
+
+std::uint32_t payload_bound(MessageType type) {
+  switch (type) {
+    case MessageType::kFrame:
+    case MessageType::kStill:
+      return kMaxFramePayload;
+    case MessageType::kPing:
+      return kPingPayloadSize;
+    case MessageType::kPong:
+      return kPongPayloadSize;
+    case MessageType::kAuth:
+      return kAuthPayloadSize;
+    case MessageType::kAuthResult:
+      return kAuthResultPayloadSize;
+    case MessageType::kListControls:
+    case MessageType::kRequestStill:
+      return 0;
+    case MessageType::kSetControls:
+      return kSetControlsPrefixSize + kMaxJsonBytes;
+    case MessageType::kControlsList:
+    case MessageType::kControlsResult:
+    case MessageType::kControlsChanged:
+    case MessageType::kStillError:
+      return text_bound(type);
+  }
+  return 0;
+}
+
+std::uint32_t text_bound(MessageType type) {
+  switch (type) {
+    case MessageType::kSetControls:
+    case MessageType::kControlsList:
+    case MessageType::kControlsResult:
+    case MessageType::kControlsChanged:
+      return kMaxJsonBytes;
+    case MessageType::kStillError:
+      return kMaxTextBytes;
+    default:
+      return 0;
+  }
 }
 
 Error decode_frame_payload(std::span<const std::uint8_t> in, FrameHeader& out) {
@@ -267,6 +356,26 @@ Error decode_auth_result_payload(std::span<const std::uint8_t> in, AuthResult& o
   out.role = static_cast<Role>(role);
   // An accepted client has a role; a refused one has none.
   if ((out.outcome == AuthOutcome::kAccepted) == (out.role == Role::kNone)) return Error::kBadField;
+  return Error::kNone;
+}
+
+Error decode_set_controls_payload(std::span<const std::uint8_t> in, SetControls& out) {
+  if (in.size() < kSetControlsPrefixSize) return Error::kTruncated;
+  if (in.size() - kSetControlsPrefixSize > kMaxJsonBytes) return Error::kLengthOverBound;
+  const std::uint16_t flags = get16(in.data());
+  if ((flags & ~kSetPersist) != 0 || get16(in.data() + 2) != 0) return Error::kBadField;
+  out.persist = (flags & kSetPersist) != 0;
+  const std::span<const std::uint8_t> text = in.subspan(kSetControlsPrefixSize);
+  if (std::find(text.begin(), text.end(), 0) != text.end()) return Error::kBadField;
+  out.json = std::string_view(reinterpret_cast<const char*>(text.data()), text.size());
+  return Error::kNone;
+}
+
+Error decode_text_payload(MessageType type, std::span<const std::uint8_t> in,
+                          std::string_view& out) {
+  if (in.size() > text_bound(type)) return Error::kLengthOverBound;
+  if (std::find(in.begin(), in.end(), 0) != in.end()) return Error::kBadField;
+  out = std::string_view(reinterpret_cast<const char*>(in.data()), in.size());
   return Error::kNone;
 }
 

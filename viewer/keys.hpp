@@ -20,6 +20,12 @@ inline constexpr KeyHelp kKeyHelp[] = {
     {"g", "1:1 pixels on or off"},
     {"1-9, click", "show that camera alone (with several)"},
     {"0, Esc", "back to the grid; Esc also leaves fullscreen"},
+    {"+, -", "JPEG quality up or down by 10 (the daemon's, for every client)"},
+    {"e, E", "exposure time shorter or longer (manual exposure), if the camera has it"},
+    {"a, A", "analogue gain down or up (manual exposure), if the camera has it"},
+    {"w", "next auto white balance mode (AwbMode), if the camera has it"},
+    {"o", "next autofocus mode (AfMode); t starts an autofocus scan (AfTrigger)"},
+    {"S", "save a still at the camera's full size (--snapshot-dir)"},
     {"h, ?", "this list on screen"},
     {"q", "quit (or close the window)"},
 };

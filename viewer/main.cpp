@@ -107,6 +107,15 @@ int main(int argc, char** argv) {
                "Start fullscreen; f, F11 or a double-click "
                "toggle it");
   app.add_flag("--always-on-top", window.always_on_top, "Keep the window above the others");
+  std::vector<std::string> sets;
+  app.add_option("--set", sets,
+                 "NAME=VALUE: change a control of the camstreamd once connected (repeatable; "
+                 "GET /controls lists them), print what was applied and report refusals; "
+                 "native protocol only. With --frames, camview waits for the answer; a refusal "
+                 "makes it exit 4")
+      ->type_name("NAME=VALUE");
+  app.add_flag("--persist", opt.persist,
+               "With --set: the daemon also saves the values to its config file");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -139,6 +148,19 @@ int main(int argc, char** argv) {
     }
     trust.pin = *normalized;
   }
+  for (const std::string& s : sets) {
+    const auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::cerr << "camview: error: --set takes NAME=VALUE, e.g. --set quality=20 (not '" << s
+                << "')\n";
+      return kExitUsage;
+    }
+    opt.set.emplace_back(s.substr(0, eq), s.substr(eq + 1));
+  }
+  if (opt.persist && opt.set.empty()) {
+    std::cerr << "camview: error: --persist saves what --set changes; give --set NAME=VALUE too\n";
+    return kExitUsage;
+  }
   opt.tls = tls || !trust.ca_file.empty() || !trust.pin.empty();
   opt.reconnect.enabled = !no_reconnect;
   if (!opt.record.empty() && targets.size() > 1) {
@@ -155,6 +177,15 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
     if (targets.size() > 1) camera.label = source_name(camera) + ": ";
+    // Controls travel over the native protocol only; an HTTP stream has none.
+    if (!camera.url) {
+      camera.controls = std::make_shared<ControlChannel>();
+    } else if (!camera.set.empty()) {
+      std::cerr << "camview: error: --set works over the native protocol only; give "
+                   "HOST[:PORT] or camstreams://HOST[:PORT] instead of "
+                << target << " (or POST /controls with curl)\n";
+      return kExitUsage;
+    }
     cameras.push_back(std::move(camera));
   }
   // One TLS context for every camera that asks for TLS.
@@ -173,8 +204,9 @@ int main(int argc, char** argv) {
   const auto make_viewers = [&](const std::function<void()>& notify) {
     std::vector<std::unique_ptr<Viewer>> viewers;
     for (const ViewerOptions& c : cameras) {
-      viewers.push_back(std::make_unique<Viewer>(
-          c, link_maker(c.target, c.url, c.token, notify, {}, c.tls ? tls_client : nullptr)));
+      viewers.push_back(
+          std::make_unique<Viewer>(c, link_maker(c.target, c.url, c.token, notify, {},
+                                                 c.tls ? tls_client : nullptr, c.controls)));
     }
     return viewers;
   };

@@ -202,10 +202,14 @@ class WindowLoop {
       screen_.solo = -1;
     } else if (c == 'q') {
       quit_ = true;
+    } else {
+      // The camera's controls (+ - e E a A w o t S): the daemon's answer updates the overlay.
+      for (Viewer* v : targets())
+        dirty_ = v->control_key(c) || dirty_;
     }
   }
 
-  // The cameras the keys s and r act on: the one shown alone, else all.
+  // The cameras the keys s, r and the controls' act on: the one shown alone, else all.
   std::vector<Viewer*> targets() const {
     if (screen_.solo >= 0) return {viewers_[static_cast<std::size_t>(screen_.solo)]};
     return viewers_;

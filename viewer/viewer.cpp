@@ -1,9 +1,11 @@
 // viewer.cpp - decode and check each frame, keep the figures, start and stop the connection.
 #include "viewer/viewer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <string_view>
 
 #include "shared/clock.hpp"
 #include "shared/log.hpp"
@@ -79,6 +81,14 @@ Viewer::~Viewer() {
 }
 
 void Viewer::start() {
+  if (opt_.controls && !opt_.set.empty()) {
+    nlohmann::json values = nlohmann::json::object();
+    // As text, the form --control takes: the daemon reads it for the control's own type.
+    for (const auto& [name, value] : opt_.set)
+      values[name] = value;
+    opt_.controls->set(values, opt_.persist);
+    set_results_pending_ = 1;
+  }
   feed_.start(monotonic_us());
 }
 
@@ -89,7 +99,200 @@ void Viewer::stop() {
 }
 
 std::optional<ReceivedFrame> Viewer::take() {
+  hear_controls();
   return feed_.poll(monotonic_us());
+}
+
+void Viewer::hear_controls() {
+  if (!opt_.controls) return;
+  for (ControlEvent& e : opt_.controls->take_events()) {
+    switch (e.kind) {
+      case ControlEvent::Kind::kList:
+        controls_.clear();
+        if (e.json.contains("controls") && e.json["controls"].is_array()) {
+          for (const nlohmann::json& entry : e.json["controls"]) {
+            if (entry.is_object() && entry.contains("name") && entry["name"].is_string())
+              controls_[entry["name"].get<std::string>()] = entry;
+          }
+        }
+        log::debug(opt_.label + source_name(opt_) + " offers " + std::to_string(controls_.size()) +
+                   " controls");
+        break;
+      case ControlEvent::Kind::kResult:
+        on_result(e.json);
+        break;
+      case ControlEvent::Kind::kChanged:
+        for (const auto& [name, value] : e.json.items()) {
+          if (const auto it = controls_.find(name); it != controls_.end())
+            it->second["value"] = value;
+          log::info(opt_.label + "control changed: " + name + "=" + value.dump());
+        }
+        break;
+      case ControlEvent::Kind::kStill:
+        on_still(e);
+        break;
+      case ControlEvent::Kind::kStillError:
+        say("no full-size still: " + e.text, true);
+        break;
+    }
+  }
+}
+
+void Viewer::on_result(const nlohmann::json& result) {
+  // The first result answers --set, which went before anything a key asked.
+  const bool from_flag = set_results_pending_ > 0;
+  if (from_flag) --set_results_pending_;
+  const nlohmann::json empty = nlohmann::json::object();
+  const nlohmann::json& applied = result.contains("applied") ? result["applied"] : empty;
+  const nlohmann::json& refused = result.contains("refused") ? result["refused"] : empty;
+  std::string summary;
+  for (const auto& [name, value] : applied.items()) {
+    if (from_flag) {
+      std::printf("%sset %s=%s\n", opt_.label.c_str(), name.c_str(), value.dump().c_str());
+      std::fflush(stdout);
+    }
+    summary += (summary.empty() ? "" : ", ") + name + " " + value.dump();
+  }
+  std::string problems;
+  for (const auto& [name, reason] : refused.items()) {
+    const std::string why = reason.is_string() ? reason.get<std::string>() : reason.dump();
+    log::error(opt_.label + source_name(opt_) + " refused " + name + ": " + why);
+    problems += (problems.empty() ? "" : "; ") + name + ": " + why;
+    if (from_flag) ++set_refusals_;
+  }
+  if (result.contains("save_error") && result["save_error"].is_string()) {
+    const std::string why = result["save_error"].get<std::string>();
+    log::error(opt_.label + source_name(opt_) + " applied but could not save the change: " + why);
+    problems += (problems.empty() ? "" : "; ") + ("not saved: " + why);
+    if (from_flag) ++set_refusals_;
+  }
+  if (!problems.empty()) {
+    notice_ = Notice{"refused " + problems, true, monotonic_us()};
+  } else if (!summary.empty()) {
+    notice_ = Notice{"set " + summary, false, monotonic_us()};
+  }
+}
+
+void Viewer::on_still(const ControlEvent& still) {
+  std::string error;
+  const auto path = save_new_file(
+      snapshot_dir(), capture_stem(source_name(opt_), wall_us_of(monotonic_us())) + "-full.jpg",
+      still.jpeg, error);
+  if (!path) return say(error, true);
+  say("saved the full-size still (" + std::to_string(still.header.width) + "x" +
+          std::to_string(still.header.height) + ") as " + *path,
+      false);
+}
+
+namespace {
+
+// The entry's menu item for `value`, or -1.
+int menu_index(const nlohmann::json& entry, const nlohmann::json& value) {
+  if (!entry.contains("menu") || !entry["menu"].is_array()) return -1;
+  const nlohmann::json& menu = entry["menu"];
+  for (std::size_t i = 0; i < menu.size(); ++i) {
+    if (menu[i].is_object() && menu[i].contains("value") && menu[i]["value"] == value)
+      return static_cast<int>(i);
+  }
+  return -1;
+}
+
+double number_or(const nlohmann::json& entry, const char* key, double fallback) {
+  if (entry.contains(key) && entry[key].is_number()) return entry[key].get<double>();
+  return fallback;
+}
+
+}  // namespace
+
+std::string Viewer::shown(const std::string& name) const {
+  const auto it = controls_.find(name);
+  if (it == controls_.end() || !it->second.contains("value")) return {};
+  const nlohmann::json& entry = it->second;
+  const nlohmann::json& value = entry["value"];
+  if (const int i = menu_index(entry, value); i >= 0 && entry["menu"][i].contains("label")) {
+    const nlohmann::json& label = entry["menu"][i]["label"];
+    if (label.is_string()) return label.get<std::string>();
+  }
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_number_float()) return format("%.3g", value.get<double>());
+  return value.dump();
+}
+
+bool Viewer::control_key(char c) {
+  static constexpr std::string_view kKeys = "+=-eEaAwotS";
+  if (kKeys.find(c) == std::string_view::npos) return false;
+  if (!opt_.controls) {
+    say("controls need the native protocol; " + source_name(opt_) + " is an HTTP stream", true);
+    return true;
+  }
+  if (c == 'S') {
+    opt_.controls->request_still();
+    say("asked for a full-size still", false);
+    return true;
+  }
+  const auto find = [this](const std::string& name) -> const nlohmann::json* {
+    const auto it = controls_.find(name);
+    if (it == controls_.end() || it->second.contains("read_only")) return nullptr;
+    return &it->second;
+  };
+  std::string name;
+  if (c == '+' || c == '=' || c == '-') {
+    name = "quality";
+  } else if (c == 'e' || c == 'E') {
+    name = "ExposureTime";
+  } else if (c == 'a' || c == 'A') {
+    name = "AnalogueGain";
+  } else if (c == 'w') {
+    name = "AwbMode";
+  } else if (c == 'o') {
+    name = "AfMode";
+  } else {
+    name = "AfTrigger";
+  }
+  const nlohmann::json* entry = find(name);
+  if (entry == nullptr) {
+    say(source_name(opt_) + " offers no " + name + " to change" +
+            (controls_.empty() ? " (no controls heard from it yet)" : ""),
+        true);
+    return true;
+  }
+  const nlohmann::json current = entry->value("value", nlohmann::json());
+  nlohmann::json change = nlohmann::json::object();
+  if (name == "quality") {
+    const double q = current.is_number() ? current.get<double>() : 80;
+    const double lo = number_or(*entry, "min", 1), hi = number_or(*entry, "max", 100);
+    change[name] = static_cast<int>(std::clamp(q + (c == '-' ? -10 : 10), lo, hi));
+  } else if (name == "ExposureTime" || name == "AnalogueGain") {
+    // Steps of a third of a stop or so either way; manual exposure needs the AE off.
+    const double factor = name == "ExposureTime" ? 1.5 : 1.25;
+    const bool up = c == 'E' || c == 'A';
+    const double lo = number_or(*entry, "min", 0), hi = number_or(*entry, "max", 1e9);
+    double v = current.is_number() ? current.get<double>() : std::max(lo, 1.0);
+    if (v <= 0) v = std::max(lo, 1.0);
+    v = std::clamp(up ? v * factor : v / factor, lo, hi);
+    if (entry->value("type", "") == "integer") {
+      change[name] = static_cast<long long>(v);
+    } else {
+      change[name] = v;
+    }
+    if (find("AeEnable") != nullptr) change["AeEnable"] = false;
+  } else if (name == "AfTrigger") {
+    // The menu's first item is libcamera's AfTriggerStart.
+    const int start = menu_index(*entry, nlohmann::json(0));
+    change[name] = start >= 0 ? (*entry)["menu"][start]["value"] : nlohmann::json(0);
+  } else {
+    // A menu: the next item, round.
+    if (!entry->contains("menu") || !(*entry)["menu"].is_array() || (*entry)["menu"].empty()) {
+      say(name + " has no menu to cycle through", true);
+      return true;
+    }
+    const nlohmann::json& menu = (*entry)["menu"];
+    const int i = menu_index(*entry, current);
+    change[name] = menu[static_cast<std::size_t>(i + 1) % menu.size()]["value"];
+  }
+  opt_.controls->set(change);
+  say("asking for " + change.dump(), false);
+  return true;
 }
 
 Viewer::Outcome Viewer::consume(ReceivedFrame frame) {
@@ -169,6 +372,21 @@ std::vector<std::string> Viewer::overlay_lines() const {
     lines.push_back("skipped " + std::to_string(figures_->skipped) + "  lost " +
                     std::to_string(figures_->lost) + "  reconnects " +
                     std::to_string(feed_.reconnects()));
+  }
+  if (!controls_.empty()) {
+    std::string l =
+        "quality " + shown("quality") + "  fps " + shown("fps") + "  size " + shown("size");
+    lines.push_back(l);
+    static constexpr std::pair<const char*, const char*> kCamera[] = {
+        {"ExposureTime", "exposure "}, {"AnalogueGain", "gain "},
+        {"AwbMode", "AWB "},           {"AfMode", "AF "},
+        {"LensPosition", "lens "},     {"Brightness", "brightness "}};
+    std::string camera;
+    for (const auto& [name, label] : kCamera) {
+      const std::string v = shown(name);
+      if (!v.empty()) camera += (camera.empty() ? "" : "  ") + std::string(label) + v;
+    }
+    if (!camera.empty()) lines.push_back(camera);
   }
   if (recorder_.active()) {
     lines.push_back("recording " + std::to_string(recorder_.frames()) +
@@ -258,6 +476,7 @@ int Viewer::exit_code(bool enough, bool interrupted) const {
                " frames failed the pattern check");
     return kExitPattern;
   }
+  if (set_refusals_ > 0) return kExitControl;
   if (enough || interrupted) return kExitOk;
   return feed_.failed() ? kExitStream : kExitOk;
 }

@@ -2,16 +2,21 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "shared/address.hpp"
 #include "shared/yuv.hpp"
 #include "viewer/decode/decoder.hpp"
 #include "viewer/feed.hpp"
 #include "viewer/frame.hpp"
+#include "viewer/net/control_channel.hpp"
 #include "viewer/net/http_url.hpp"
 #include "viewer/net/reconnect_policy.hpp"
 #include "viewer/save/recording_writer.hpp"
@@ -24,6 +29,7 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitStream = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitPattern = 3;  // --check-pattern found a frame whose pixels disagree
+inline constexpr int kExitControl = 4;  // the daemon refused a --set (or could not save it)
 
 struct ViewerOptions {
   HostPort target;
@@ -40,6 +46,12 @@ struct ViewerOptions {
   std::string label;
   std::string snapshot_dir;  // for `s` and `r`; default_snapshot_dir() when empty
   std::string record;        // --record FILE: record from the first frame on
+  // --set NAME=VALUE, in order, sent once the first connection stands; --persist saves them.
+  std::vector<std::pair<std::string, std::string>> set;
+  bool persist = false;
+  // The native connection's controls (shared with each connection the feed makes); null over
+  // HTTP.
+  std::shared_ptr<ControlChannel> controls;
 };
 
 // A line for the user about something they asked for (saved, recording, and what failed).
@@ -93,6 +105,12 @@ class Viewer {
   // What to say across the picture when it is not live ("reconnecting… why"); empty when live.
   std::string banner(std::uint64_t now_us) const;
 
+  // A key of the camera's controls (keys.hpp: + - e E a A w o t S): asks the daemon for the
+  // change, saying what it asked or why it cannot. False for any other key.
+  bool control_key(char c);
+  // The controls as the daemon last reported them, by name (the entries of GET /controls).
+  const std::map<std::string, nlohmann::json>& controls() const { return controls_; }
+
   // `s`: saves the frame on screen as the JPEG that arrived, into the snapshot folder. The
   // outcome (the path, or why not) goes to notice() and stderr.
   void snapshot();
@@ -107,8 +125,10 @@ class Viewer {
 
   const Feed& feed() const { return feed_; }
   const ViewerOptions& options() const { return opt_; }
-  // --frames N were decoded.
-  bool enough() const { return opt_.frames != 0 && decoded_ >= opt_.frames; }
+  // --frames N were decoded, and the daemon answered --set.
+  bool enough() const {
+    return opt_.frames != 0 && decoded_ >= opt_.frames && set_results_pending_ == 0;
+  }
   const Yuv420Image& image() const { return decoder_.image(); }
   std::uint64_t decoded() const { return decoded_; }
   std::uint64_t pattern_errors() const { return pattern_errors_; }
@@ -126,6 +146,12 @@ class Viewer {
   // Passes on what the recording's thread has said.
   void hear_recorder();
   std::string snapshot_dir() const;
+  // Takes in what the daemon said about its controls.
+  void hear_controls();
+  void on_result(const nlohmann::json& result);
+  void on_still(const ControlEvent& still);
+  // The value of a control for the overlay ("Auto" for a menu's label), empty when unknown.
+  std::string shown(const std::string& name) const;
 
   const ViewerOptions opt_;
   Feed feed_;
@@ -147,6 +173,9 @@ class Viewer {
   std::string record_pending_;  // a recording to open with the next frame
   bool record_flag_used_ = false;
   Notice notice_;
+  std::map<std::string, nlohmann::json> controls_;
+  std::size_t set_results_pending_ = 0;  // --set requests not answered yet
+  std::size_t set_refusals_ = 0;         // controls of --set refused, or a failed save
 };
 
 }  // namespace camstream

@@ -1,16 +1,19 @@
 // native_session.hpp - a client of the native protocol (camview): the handshake, pings and the
-// frame stream.
+// frame stream, and (protocol version 3) the controls and full-size stills.
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <asio.hpp>
+#include <nlohmann/json.hpp>
 
 #include "device/serve/deadline.hpp"
 #include "device/serve/frame_slot.hpp"
@@ -26,8 +29,9 @@ namespace camstream {
 // FrameSlot lets through, each as frame prefix and shared JPEG in one scatter-gather write; it
 // may ping at any time and is answered between frames. A client whose socket takes no byte of
 // a write for the write timeout is cut as stalled (StallDetector), with a reset that frees
-// what the kernel still holds for it. Anything but a well-formed ping from the client ends
-// the session.
+// what the kernel still holds for it. A client of protocol version 3 may also list the
+// controls (and is then told of every change, by anyone), set them, and ask for a full-size
+// still; the answers queue between frames like pongs. Anything else ends the session.
 class NativeSession final : public Session, public std::enable_shared_from_this<NativeSession> {
  public:
   NativeSession(ByteStream stream, SessionHost& host, Peer peer);
@@ -43,6 +47,12 @@ class NativeSession final : public Session, public std::enable_shared_from_this<
  private:
   using Pong = std::array<std::uint8_t, proto::kMessageHeaderSize + proto::kPongPayloadSize>;
   static constexpr std::size_t kMaxQueuedPongs = 4;
+  // Control answers waiting to be written; a client that sends more while this many wait is
+  // not read from until they have gone (change notifications merge into one, so they never
+  // pile up).
+  static constexpr std::size_t kMaxQueuedMessages = 8;
+  // How long a still may take: a brief switch of the camera may take a second or two.
+  static constexpr std::chrono::milliseconds kStillTimeout{10000};
 
   void on_hello();
   // The client's Auth message arrived in auth_in_.
@@ -52,6 +62,16 @@ class NativeSession final : public Session, public std::enable_shared_from_this<
   void read_header();
   void read_payload();
   void on_message();
+  // The version-3 messages.
+  void list_controls();
+  void set_controls();
+  void request_still();
+  void on_still(const EncodedFramePtr& still);
+  // Queues a control message for writing (a ControlsChanged merges into one still queued).
+  void queue_message(proto::MessageType type, const nlohmann::json& body);
+  void queue_text(proto::MessageType type, std::string_view text);
+  // Reads the next message unless too many answers wait (then after they went).
+  void read_next();
   void write_next();
   // Writes `buffers` (which must stay alive until then) under the stall watch, then runs
   // `then`; a failed or stalled write ends the session.
@@ -72,11 +92,14 @@ class NativeSession final : public Session, public std::enable_shared_from_this<
   bool streaming_ = false;
   bool closed_ = false;
   bool writing_ = false;
+  bool read_paused_ = false;
+  std::uint16_t version_ = proto::kVersion;  // the client's, which the daemon speaks to it
 
   std::array<std::uint8_t, proto::kClientHelloSize> hello_{};
   proto::ServerHelloBytes hello_reply_{};
   std::array<std::uint8_t, proto::kMessageHeaderSize> header_in_{};
-  std::array<std::uint8_t, proto::kMaxControlPayload> payload_in_{};
+  // Sized to the message once its header passed the bounds (at most kMaxViewerPayload).
+  std::vector<std::uint8_t> payload_in_;
   proto::MessageHeader current_{};
   proto::Nonce nonce_{};
   std::array<std::uint8_t, proto::kMessageHeaderSize + proto::kAuthPayloadSize> auth_in_{};
@@ -88,6 +111,18 @@ class NativeSession final : public Session, public std::enable_shared_from_this<
   Demand::Watch watch_;  // held while streaming: frames are made only while someone watches
   std::deque<Pong> pongs_;
   Pong pong_out_{};
+  struct Outgoing {
+    proto::MessageType type;
+    std::vector<std::uint8_t> bytes;  // the whole message
+    nlohmann::json changed;           // a ControlsChanged's content, to merge more into
+  };
+  std::deque<Outgoing> messages_;
+  std::vector<std::uint8_t> message_out_;
+  std::uint64_t listener_ = 0;  // Controls::subscribe id; 0 when not subscribed
+  std::uint64_t still_request_ = 0;
+  asio::steady_timer still_timer_;
+  EncodedFramePtr still_;  // arrived, waiting to be written or being written
+  proto::FramePrefixBytes still_prefix_{};
   std::uint64_t connected_us_ = 0;
 };
 

@@ -32,7 +32,8 @@ void client_hello(std::span<const std::uint8_t> in) {
   // A version mismatch is decoded in full too, so that both versions can be named.
   if (e == Error::kNone || e == Error::kUnsupportedVersion) {
     FUZZ_CHECK(encodes_to(proto::encode(hello), in));
-    FUZZ_CHECK((e == Error::kNone) == (hello.version == proto::kVersion));
+    FUZZ_CHECK((e == Error::kNone) ==
+               (hello.version >= proto::kMinVersion && hello.version <= proto::kVersion));
   }
   if (e == Error::kNone) FUZZ_CHECK(hello.flags == 0);
 }
@@ -74,7 +75,25 @@ bool header(std::span<const std::uint8_t> in, std::uint32_t bound, proto::Messag
     case proto::MessageType::kAuthResult:
       FUZZ_CHECK(out.length == proto::kAuthResultPayloadSize);
       break;
+    case proto::MessageType::kListControls:
+    case proto::MessageType::kRequestStill:
+      FUZZ_CHECK(out.length == 0);
+      break;
+    case proto::MessageType::kSetControls:
+      FUZZ_CHECK(out.length >= proto::kSetControlsPrefixSize);
+      FUZZ_CHECK(out.length <= proto::kMaxViewerPayload);
+      break;
+    case proto::MessageType::kStill:
+      FUZZ_CHECK(out.length >= proto::kFrameHeaderSize);
+      break;
+    case proto::MessageType::kControlsList:
+    case proto::MessageType::kControlsResult:
+    case proto::MessageType::kControlsChanged:
+    case proto::MessageType::kStillError:
+      FUZZ_CHECK(out.length <= proto::text_bound(out.type));
+      break;
   }
+  FUZZ_CHECK(out.length <= proto::payload_bound(out.type));
   return true;
 }
 
@@ -96,6 +115,26 @@ void frame_payload(std::span<const std::uint8_t> in) {
   FUZZ_CHECK(proto::decode(std::span(prefix).first(proto::kMessageHeaderSize), announced,
                            proto::kMaxFramePayload) == Error::kNone);
   FUZZ_CHECK(announced.type == proto::MessageType::kFrame && announced.length == in.size());
+}
+
+void set_controls(std::span<const std::uint8_t> in) {
+  proto::SetControls s;
+  const Error e = proto::decode_set_controls_payload(in, s);
+  if (in.size() < proto::kSetControlsPrefixSize) FUZZ_CHECK(e == Error::kTruncated);
+  if (e != Error::kNone) return;
+  FUZZ_CHECK(s.json.size() <= proto::kMaxJsonBytes);
+  FUZZ_CHECK(s.json.find('\0') == std::string_view::npos);
+  FUZZ_CHECK(encodes_to(proto::encode(s), in, proto::kMessageHeaderSize));
+}
+
+void text(proto::MessageType type, std::span<const std::uint8_t> in) {
+  std::string_view t;
+  const Error e = proto::decode_text_payload(type, in, t);
+  if (in.size() > proto::text_bound(type)) FUZZ_CHECK(e == Error::kLengthOverBound);
+  if (e != Error::kNone) return;
+  FUZZ_CHECK(t.size() == in.size() && t.find('\0') == std::string_view::npos);
+  const auto bytes = proto::encode_text_message(type, t);
+  FUZZ_CHECK(encodes_to(bytes, in, proto::kMessageHeaderSize));
 }
 
 void ping(std::span<const std::uint8_t> in) {
@@ -137,7 +176,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   server_hello(in);
   proto::MessageHeader daemon_side;
   proto::MessageHeader viewer_side;
-  const bool daemon_ok = header(in, proto::kMaxControlPayload, daemon_side);
+  const bool daemon_ok = header(in, proto::kMaxViewerPayload, daemon_side);
   const bool viewer_ok = header(in, proto::kMaxFramePayload, viewer_side);
   // A larger bound accepts whatever a smaller one does, and reads it the same.
   if (daemon_ok) FUZZ_CHECK(viewer_ok && viewer_side.length == daemon_side.length);
@@ -160,6 +199,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       case proto::MessageType::kAuthResult:
         auth_result(payload);
         break;
+      case proto::MessageType::kSetControls:
+        set_controls(payload);
+        break;
+      case proto::MessageType::kStill:
+        frame_payload(payload);
+        break;
+      case proto::MessageType::kControlsList:
+      case proto::MessageType::kControlsResult:
+      case proto::MessageType::kControlsChanged:
+      case proto::MessageType::kStillError:
+        text(viewer_side.type, payload);
+        break;
+      case proto::MessageType::kListControls:
+      case proto::MessageType::kRequestStill:
+        break;
     }
   }
   // And each payload decoder on the raw bytes, whatever they are.
@@ -168,5 +222,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   pong(in);
   auth(in);
   auth_result(in);
+  set_controls(in);
+  text(proto::MessageType::kControlsChanged, in);
+  text(proto::MessageType::kStillError, in);
   return 0;
 }

@@ -195,8 +195,14 @@ std::vector<BadPeerCase> bad_peer_cases() {
   return {
       {"not camstream", std::vector<std::uint8_t>(http.begin(), http.end()),
        "does not speak the camstream protocol"},
-      {"other version", bytes_of(proto::encode(proto::ServerHello{3, proto::HelloStatus::kOk, 0})),
-       "version 3"},
+      {"other version", bytes_of(proto::encode(proto::ServerHello{4, proto::HelloStatus::kOk, 0})),
+       "version 4"},
+      {"a version-2 daemon",
+       bytes_of(proto::encode(proto::ServerHello{2, proto::HelloStatus::kVersionMismatch, 0})),
+       "version 2; this camview speaks version 3: upgrade camstreamd"},
+      {"controls to a viewer that asked for none",
+       with_hello(proto::encode_text_message(proto::MessageType::kControlsChanged, "{}")),
+       std::string(proto::describe(proto::Error::kUnexpectedType))},
       {"version mismatch",
        bytes_of(proto::encode(
            proto::ServerHello{proto::kVersion, proto::HelloStatus::kVersionMismatch, 0})),
@@ -210,7 +216,7 @@ std::vector<BadPeerCase> bad_peer_cases() {
       {"unknown type",
        [&] {
          auto b = with_hello(proto::encode(proto::Ping{1}));
-         b[proto::kServerHelloSize] = 9;
+         b[proto::kServerHelloSize] = 200;
          return b;
        }(),
        std::string(proto::describe(proto::Error::kUnknownType))},

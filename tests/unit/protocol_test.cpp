@@ -2,8 +2,11 @@
 // named.
 #include "shared/protocol.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -204,7 +207,7 @@ TEST(ProtocolReject, BadMagic) {
 
 TEST(ProtocolReject, UnknownVersionReportsIt) {
   for (const std::uint16_t version :
-       {std::uint16_t{0}, std::uint16_t{1}, std::uint16_t{3}, std::uint16_t{0xFFFF}}) {
+       {std::uint16_t{0}, std::uint16_t{1}, std::uint16_t{4}, std::uint16_t{0xFFFF}}) {
     ClientHello c;
     EXPECT_EQ(decode(encode(ClientHello{version, 0}), c), Error::kUnsupportedVersion);
     EXPECT_EQ(c.version, version);
@@ -213,6 +216,19 @@ TEST(ProtocolReject, UnknownVersionReportsIt) {
               Error::kUnsupportedVersion);
     EXPECT_EQ(s.version, version);
   }
+}
+
+TEST(ProtocolVersion, TheDaemonTakesAVersion2HelloTheViewerOnlyItsOwn) {
+  static_assert(kVersion == 3 && kMinVersion == 2);
+  ClientHello c;
+  EXPECT_EQ(decode(encode(ClientHello{2, 0}), c), Error::kNone);
+  EXPECT_EQ(c.version, 2);
+  EXPECT_EQ(decode(encode(ClientHello{3, 0}), c), Error::kNone);
+  EXPECT_EQ(c.version, 3);
+  // camview speaks version 3 only: an older daemon's answer names its version.
+  ServerHello s;
+  EXPECT_EQ(decode(encode(ServerHello{2, HelloStatus::kOk, 7}), s), Error::kUnsupportedVersion);
+  EXPECT_EQ(s.version, 2);
 }
 
 TEST(ProtocolReject, HelloReservedAndStatusFields) {
@@ -279,7 +295,7 @@ TEST(ProtocolReject, TruncatedPingAndPongPayloads) {
 
 TEST(ProtocolReject, UnknownType) {
   for (int type = 0; type < 256; ++type) {
-    if (type >= 1 && type <= 5) continue;
+    if (type >= 1 && type <= 13) continue;
     auto bytes = encode(MessageHeader{MessageType::kPing, kPingPayloadSize});
     bytes[0] = static_cast<std::uint8_t>(type);
     MessageHeader out;
@@ -500,6 +516,142 @@ TEST(ProtocolAuth, AServerHelloMayAskForAToken) {
   ASSERT_EQ(decode(encode(ServerHello{kVersion, HelloStatus::kAuthRequired, 9}), out),
             Error::kNone);
   EXPECT_EQ(out.status, HelloStatus::kAuthRequired);
+}
+
+// ---- version 3: controls and the full-size still -------------------------------------------
+
+namespace {
+
+std::span<const std::uint8_t> payload_of(std::span<const std::uint8_t> message) {
+  return message.subspan(kMessageHeaderSize);
+}
+
+}  // namespace
+
+TEST(ProtocolControls, SetControlsRoundTripsWithAndWithoutPersist) {
+  for (const bool persist : {false, true}) {
+    const std::string json = R"({"quality":20,"AwbMode":"Daylight"})";
+    const auto bytes = encode(SetControls{persist, json});
+    MessageHeader header;
+    ASSERT_EQ(decode(std::span(bytes).first(kMessageHeaderSize), header, kMaxViewerPayload),
+              Error::kNone);
+    EXPECT_EQ(header.type, MessageType::kSetControls);
+    EXPECT_EQ(header.length, kSetControlsPrefixSize + json.size());
+    EXPECT_EQ(bytes[kMessageHeaderSize + 1], persist ? 1 : 0);
+    SetControls out;
+    ASSERT_EQ(decode_set_controls_payload(payload_of(bytes), out), Error::kNone);
+    EXPECT_EQ(out.persist, persist);
+    EXPECT_EQ(out.json, json);
+  }
+}
+
+TEST(ProtocolControls, SetControlsRejectsUnknownFlagsReservedBytesAndNul) {
+  auto bytes = encode(SetControls{false, "{}"});
+  SetControls out;
+  for (const std::size_t at : {kMessageHeaderSize, kMessageHeaderSize + 1, kMessageHeaderSize + 2,
+                               kMessageHeaderSize + 3}) {
+    auto bad = bytes;
+    bad[at] = at == kMessageHeaderSize + 1 ? 2 : 1;
+    EXPECT_EQ(decode_set_controls_payload(payload_of(bad), out), Error::kBadField) << at;
+  }
+  bytes.push_back(0);
+  EXPECT_EQ(decode_set_controls_payload(payload_of(bytes), out), Error::kBadField);
+  const std::uint8_t three[] = {0, 0, 0};
+  EXPECT_EQ(decode_set_controls_payload(three, out), Error::kTruncated);
+}
+
+TEST(ProtocolControls, EmptyRequestsHaveNoPayload) {
+  for (const MessageType type : {MessageType::kListControls, MessageType::kRequestStill}) {
+    const auto bytes = encode_empty(type);
+    MessageHeader header;
+    ASSERT_EQ(decode(bytes, header, kMaxViewerPayload), Error::kNone);
+    EXPECT_EQ(header.type, type);
+    EXPECT_EQ(header.length, 0u);
+    EXPECT_EQ(decode(encode(MessageHeader{type, 1}), header, kMaxViewerPayload), Error::kBadLength);
+  }
+}
+
+TEST(ProtocolControls, TextMessagesRoundTrip) {
+  const std::string json = R"({"quality":20})";
+  for (const MessageType type : {MessageType::kControlsList, MessageType::kControlsResult,
+                                 MessageType::kControlsChanged, MessageType::kStillError}) {
+    const auto bytes = encode_text_message(type, json);
+    MessageHeader header;
+    ASSERT_EQ(decode(std::span(bytes).first(kMessageHeaderSize), header, kMaxFramePayload),
+              Error::kNone);
+    EXPECT_EQ(header.type, type);
+    EXPECT_EQ(header.length, json.size());
+    std::string_view out;
+    ASSERT_EQ(decode_text_payload(type, payload_of(bytes), out), Error::kNone);
+    EXPECT_EQ(out, json);
+  }
+}
+
+TEST(ProtocolControls, EveryLengthIsCheckedAgainstItsBoundBeforeAllocating) {
+  const struct {
+    MessageType type;
+    std::uint32_t bound;
+  } cases[] = {
+      {MessageType::kSetControls, kSetControlsPrefixSize + kMaxJsonBytes},
+      {MessageType::kControlsList, kMaxJsonBytes},
+      {MessageType::kControlsResult, kMaxJsonBytes},
+      {MessageType::kControlsChanged, kMaxJsonBytes},
+      {MessageType::kStillError, kMaxTextBytes},
+      {MessageType::kStill, kMaxFramePayload},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(payload_bound(c.type), c.bound);
+    MessageHeader out;
+    EXPECT_EQ(decode(encode(MessageHeader{c.type, c.bound}), out, kMaxFramePayload), Error::kNone)
+        << static_cast<int>(c.type);
+    EXPECT_EQ(decode(encode(MessageHeader{c.type, c.bound + 1}), out, kMaxFramePayload),
+              Error::kLengthOverBound)
+        << static_cast<int>(c.type);
+    EXPECT_EQ(decode(encode(MessageHeader{c.type, 0xFFFFFFFFu}), out, kMaxFramePayload),
+              Error::kLengthOverBound);
+  }
+  // The daemon's bound admits the largest SetControls and nothing larger of any type.
+  MessageHeader out;
+  EXPECT_EQ(decode(encode(MessageHeader{MessageType::kSetControls, kMaxViewerPayload}), out,
+                   kMaxViewerPayload),
+            Error::kNone);
+  EXPECT_EQ(decode(encode(MessageHeader{MessageType::kFrame, kMaxViewerPayload + 1}), out,
+                   kMaxViewerPayload),
+            Error::kLengthOverBound);
+  // Payload decoders hold the same bounds when handed more than a header allowed.
+  const std::vector<std::uint8_t> big(kMaxJsonBytes + 1, 'x');
+  std::string_view text;
+  EXPECT_EQ(decode_text_payload(MessageType::kControlsChanged, big, text), Error::kLengthOverBound);
+  EXPECT_EQ(
+      decode_text_payload(MessageType::kStillError, std::span(big).first(kMaxTextBytes + 1), text),
+      Error::kLengthOverBound);
+  std::vector<std::uint8_t> set(kSetControlsPrefixSize + kMaxJsonBytes + 1, 'x');
+  std::fill_n(set.begin(), kSetControlsPrefixSize, 0);
+  SetControls s;
+  EXPECT_EQ(decode_set_controls_payload(set, s), Error::kLengthOverBound);
+  const std::uint8_t nul[] = {'{', 0, '}'};
+  EXPECT_EQ(decode_text_payload(MessageType::kControlsList, nul, text), Error::kBadField);
+}
+
+TEST(ProtocolControls, AStillIsAFrameUnderAnotherType) {
+  const FrameHeader frame{77, 5'000'000, 4056, 3040, Subsampling::k420, 10};
+  const auto prefix = encode_still_prefix(frame);
+  const auto stream = encode_frame_prefix(frame);
+  EXPECT_EQ(prefix[0], static_cast<std::uint8_t>(MessageType::kStill));
+  EXPECT_TRUE(std::equal(prefix.begin() + 1, prefix.end(), stream.begin() + 1));
+  MessageHeader header;
+  ASSERT_EQ(decode(std::span(prefix).first(kMessageHeaderSize), header, kMaxFramePayload),
+            Error::kNone);
+  EXPECT_EQ(header.type, MessageType::kStill);
+  EXPECT_EQ(decode(encode(MessageHeader{MessageType::kStill, kFrameHeaderSize - 1}), header,
+                   kMaxFramePayload),
+            Error::kBadLength);
+  std::vector<std::uint8_t> payload(prefix.begin() + kMessageHeaderSize, prefix.end());
+  payload.resize(payload.size() + 10, 0xAB);
+  FrameHeader out;
+  ASSERT_EQ(decode_frame_payload(payload, out), Error::kNone);
+  EXPECT_EQ(out.width, 4056);
+  EXPECT_EQ(out.jpeg_size, 10u);
 }
 
 }  // namespace camstream::proto

@@ -8,15 +8,19 @@ namespace camstream {
 NativeViewerConnection::NativeViewerConnection(HostPort target, FrameMailbox& mailbox,
                                                std::function<void()> notify,
                                                ConnectionLimits limits, std::string token,
-                                               std::shared_ptr<TlsClient> tls)
+                                               std::shared_ptr<TlsClient> tls,
+                                               std::shared_ptr<ControlChannel> controls)
     : StreamLink(target, (tls ? "camstreams://" : "") + to_string(target), "camstreamd", mailbox,
                  std::move(notify), limits, std::move(tls)),
       ping_interval_(limits.ping_interval),
       ping_timer_(io_),
-      token_(std::move(token)) {}
+      token_(std::move(token)),
+      controls_(std::move(controls)) {}
 
 NativeViewerConnection::~NativeViewerConnection() {
   stop();
+  // The channel must not wake an event loop about to be gone.
+  if (controls_) controls_->detach();
 }
 
 bool NativeViewerConnection::clock_offset(std::int64_t& offset_us) const {
@@ -27,6 +31,7 @@ bool NativeViewerConnection::clock_offset(std::int64_t& offset_us) const {
 
 void NativeViewerConnection::on_closing() {
   ping_timer_.cancel();
+  if (controls_) controls_->detach();
 }
 
 void NativeViewerConnection::on_connected() {
@@ -80,7 +85,42 @@ void NativeViewerConnection::read_server_hello() {
 
 void NativeViewerConnection::start_stream() {
   send_ping();
+  if (controls_) {
+    // The list first: from then on the daemon tells this connection of every change.
+    const auto list = proto::encode_empty(proto::MessageType::kListControls);
+    send(std::vector<std::uint8_t>(list.begin(), list.end()));
+    controls_->attach([this] { asio::post(io_, [this] { flush_controls(); }); });
+    flush_controls();
+  }
   read_header();
+}
+
+void NativeViewerConnection::flush_controls() {
+  if (done() || !controls_) return;
+  for (auto& message : controls_->take_outgoing())
+    send(std::move(message));
+}
+
+void NativeViewerConnection::send(std::vector<std::uint8_t> message, bool ping) {
+  out_.push_back(Outgoing{std::move(message), ping});
+  write_more();
+}
+
+void NativeViewerConnection::write_more() {
+  if (writing_ || out_.empty() || done()) return;
+  writing_out_ = std::move(out_.front());
+  out_.pop_front();
+  writing_ = true;
+  asio::async_write(stream_, asio::buffer(writing_out_.bytes),
+                    [this](std::error_code e, std::size_t) {
+                      writing_ = false;
+                      if (writing_out_.ping) ping_in_flight_ = false;
+                      if (e) {
+                        if (!done()) fail("lost " + name() + ": " + e.message());
+                        return;
+                      }
+                      write_more();
+                    });
 }
 
 void NativeViewerConnection::authenticate() {
@@ -128,12 +168,9 @@ void NativeViewerConnection::authenticate() {
 void NativeViewerConnection::send_ping() {
   if (done()) return;
   if (!ping_in_flight_) {
-    ping_out_ = proto::encode(proto::Ping{monotonic_us()});
+    const auto ping = proto::encode(proto::Ping{monotonic_us()});
     ping_in_flight_ = true;
-    asio::async_write(stream_, asio::buffer(ping_out_), [this](std::error_code e, std::size_t) {
-      ping_in_flight_ = false;
-      if (e && !done()) fail("lost " + name() + ": " + e.message());
-    });
+    send(std::vector<std::uint8_t>(ping.begin(), ping.end()), true);
   }
   ping_timer_.expires_after(ping_interval_);
   ping_timer_.async_wait([this](std::error_code e) {
@@ -152,7 +189,10 @@ void NativeViewerConnection::read_header() {
     if (err != proto::Error::kNone) {
       return fail(name() + " sent a bad message: " + std::string(proto::describe(err)));
     }
-    if (current_.type != proto::MessageType::kFrame && current_.type != proto::MessageType::kPong) {
+    const bool control = current_.type >= proto::MessageType::kControlsList &&
+                         current_.type <= proto::MessageType::kStillError;
+    if (current_.type != proto::MessageType::kFrame && current_.type != proto::MessageType::kPong &&
+        !(control && controls_)) {
       return fail(name() + " sent a bad message: " +
                   std::string(proto::describe(proto::Error::kUnexpectedType)));
     }
@@ -189,6 +229,11 @@ void NativeViewerConnection::read_payload() {
           }
           return read_header();
         }
+        if (current_.type != proto::MessageType::kFrame) {
+          on_control_message();
+          if (!done()) read_header();
+          return;
+        }
         ReceivedFrame frame;
         const proto::Error err = proto::decode_frame_payload(payload_, frame.header);
         if (err != proto::Error::kNone) {
@@ -208,6 +253,46 @@ void NativeViewerConnection::read_payload() {
         deliver(std::move(frame));
         read_header();
       });
+}
+
+void NativeViewerConnection::on_control_message() {
+  ControlEvent event;
+  if (current_.type == proto::MessageType::kStill) {
+    event.kind = ControlEvent::Kind::kStill;
+    const proto::Error err = proto::decode_frame_payload(payload_, event.header);
+    if (err != proto::Error::kNone) {
+      return fail(name() + " sent a bad still: " + std::string(proto::describe(err)));
+    }
+    event.jpeg.assign(payload_.begin() + proto::kFrameHeaderSize, payload_.end());
+  } else {
+    std::string_view text;
+    const proto::Error err = proto::decode_text_payload(current_.type, payload_, text);
+    if (err != proto::Error::kNone) {
+      return fail(name() + " sent a bad control message: " + std::string(proto::describe(err)));
+    }
+    if (current_.type == proto::MessageType::kStillError) {
+      event.kind = ControlEvent::Kind::kStillError;
+      event.text = std::string(text);
+    } else {
+      event.kind = current_.type == proto::MessageType::kControlsList ? ControlEvent::Kind::kList
+                   : current_.type == proto::MessageType::kControlsResult
+                       ? ControlEvent::Kind::kResult
+                       : ControlEvent::Kind::kChanged;
+      try {
+        event.json = nlohmann::json::parse(text);
+      } catch (const nlohmann::json::exception& e) {
+        return fail(name() + " sent controls that are not JSON (" + e.what() +
+                    "); camview and camstreamd of the same release work together");
+      }
+      if (!event.json.is_object()) {
+        return fail(name() +
+                    " sent controls that are not a JSON object; camview and "
+                    "camstreamd of the same release work together");
+      }
+    }
+  }
+  controls_->post(std::move(event));
+  wake();
 }
 
 }  // namespace camstream

@@ -4,7 +4,9 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -12,19 +14,23 @@
 
 #include "shared/address.hpp"
 #include "shared/protocol.hpp"
+#include "viewer/net/control_channel.hpp"
 #include "viewer/net/frame_mailbox.hpp"
 #include "viewer/net/stream_link.hpp"
 
 namespace camstream {
 
 // The native protocol's side of camview (docs/protocol.md): handshake, frames, and a ping a
-// second whose pongs give the clock offset to the daemon.
+// second whose pongs give the clock offset to the daemon. With a ControlChannel, it also
+// asks for the controls once connected (and so hears of every change), sends the channel's
+// requests and hands it the daemon's answers.
 class NativeViewerConnection final : public StreamLink {
  public:
   // `token`: proved to a daemon that asks for one (never sent itself); empty for none.
   NativeViewerConnection(HostPort target, FrameMailbox& mailbox, std::function<void()> notify,
                          ConnectionLimits limits = {}, std::string token = {},
-                         std::shared_ptr<TlsClient> tls = nullptr);
+                         std::shared_ptr<TlsClient> tls = nullptr,
+                         std::shared_ptr<ControlChannel> controls = nullptr);
   ~NativeViewerConnection() override;
 
   // Estimated daemon clock minus viewer clock, in µs, from the ping with the shortest round
@@ -42,6 +48,13 @@ class NativeViewerConnection final : public StreamLink {
   void read_header();
   void read_payload();
   void send_ping();
+  // Queues a message; messages go out one whole message at a time, in order.
+  void send(std::vector<std::uint8_t> message, bool ping = false);
+  void write_more();
+  // Sends what the control channel has waiting.
+  void flush_controls();
+  // A version-3 message from the daemon, whole in payload_.
+  void on_control_message();
 
   std::chrono::milliseconds ping_interval_;
   asio::steady_timer ping_timer_;
@@ -54,8 +67,15 @@ class NativeViewerConnection final : public StreamLink {
   std::array<std::uint8_t, proto::kMessageHeaderSize + proto::kAuthPayloadSize> auth_out_{};
   std::array<std::uint8_t, proto::kMessageHeaderSize + proto::kAuthResultPayloadSize> auth_in_{};
   std::vector<std::uint8_t> payload_;
-  std::array<std::uint8_t, proto::kMessageHeaderSize + proto::kPingPayloadSize> ping_out_{};
-  bool ping_in_flight_ = false;
+  struct Outgoing {
+    std::vector<std::uint8_t> bytes;
+    bool ping = false;
+  };
+  std::deque<Outgoing> out_;
+  Outgoing writing_out_;
+  bool writing_ = false;
+  bool ping_in_flight_ = false;  // queued or being written
+  std::shared_ptr<ControlChannel> controls_;
   bool have_seq_ = false;
   std::uint64_t last_seq_ = 0;
 

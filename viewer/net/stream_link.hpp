@@ -70,6 +70,8 @@ class StreamLink {
   std::function<std::size_t(const std::error_code&, std::size_t)> progress();
   // Hands a frame to the mailbox and wakes the consumer.
   void deliver(ReceivedFrame&& frame);
+  // Wakes the consumer for something other than a frame (the controls' answers).
+  void wake() { notify_(); }
 
   const std::string& name() const { return name_; }
   bool done() const { return done_; }
