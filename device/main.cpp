@@ -187,6 +187,12 @@ int main(int argc, char** argv) {
     // The control API: quality, rate, size and the camera's own controls, live.
     Controls controls(*source, encoders, opt.config_path);
     server.set_controls(&controls);
+    // Sessions leave the controls' listeners when they close, which the server's destructor
+    // does after `controls` is gone when an exception unwinds this scope: it forgets them first.
+    struct ForgetControls {
+      Server& server;
+      ~ForgetControls() { server.set_controls(nullptr); }
+    } forget_controls{server};
 
     // Scripts read this line to learn the port when --listen 0 was given.
     std::printf("listening on %s\n", to_string(server.local_address()).c_str());

@@ -387,7 +387,7 @@ class Controls(CameraTest):
             ("NoSuchControl=1", "--control NoSuchControl: this camera has no control called "
              "'NoSuchControl'; it has FaceDetectMode, FrameDurationLimits"),
             ("FaceDetectMode=3", "--control FaceDetectMode=3: out of range; FaceDetectMode takes "
-             "one of 0"),
+             "one of 0 (Off)"),
             ("FrameDurationLimits=1000,2000", "--control FrameDurationLimits=1000,2000: out of "
              "range; FrameDurationLimits takes a whole number from %d to %d" % (lo, hi)),
         ]
@@ -456,8 +456,8 @@ class LiveControls(CameraTest):
         d = self.daemon("--source", "libcamera", fps="0")
         with e2e.MjpegStream(d.port, timeout=20) as stream:
             check_bars(self, stream.next_part()[1], (640, 480), "before")
-            status, outcome = post_controls(d.port, {"size": "1280x720"})
-            self.assertEqual(status, 200, outcome)
+            code, outcome = post_controls(d.port, {"size": "1280x720"})
+            self.assertEqual(code, 200, outcome)
             deadline = time.monotonic() + 10
             while True:
                 jpeg = stream.next_part()[1]
