@@ -443,13 +443,22 @@ class LibcameraDevice final : public CameraDevice {
       log::info("camera " + name + " runs a second stream at " + ssc.size.toString() +
                 " for full-size stills");
     }
+    // Two requests per video buffer, each with its buffers added once: one with the video
+    // buffer alone, one also carrying the still buffer. A request is only ever reused with
+    // its buffers (ReuseBuffers), never emptied and refilled: a pipeline handler may still be
+    // walking a completed request's buffers when it is queued again (libcamera's virtual
+    // camera does), and refilling them under it crashes.
     for (std::size_t i = 0; i < video_buffers_.size(); ++i) {
-      std::unique_ptr<lc::Request> request = camera_->createRequest(i);
-      if (!request) {
-        error = "camera " + name + " could not set up its capture requests";
-        return false;
+      for (const bool with_still : {false, true}) {
+        if (with_still && !still_stream_) continue;
+        std::unique_ptr<lc::Request> request = camera_->createRequest(i);
+        if (!request || request->addBuffer(stream_, video_buffers_[i]) < 0 ||
+            (with_still && request->addBuffer(still_stream_, still_buffers_[0]) < 0)) {
+          error = "camera " + name + " could not set up its capture requests";
+          return false;
+        }
+        (with_still ? still_requests_ : requests_).push_back(std::move(request));
       }
-      requests_.push_back(std::move(request));
     }
     pending_.emplace(camera_->controls());
     return true;
@@ -476,17 +485,11 @@ class LibcameraDevice final : public CameraDevice {
   bool queue(int buffer, int still_buffer) override {
     if (!started_ || buffer < 0 || static_cast<std::size_t>(buffer) >= requests_.size())
       return false;
-    lc::Request* request = requests_[static_cast<std::size_t>(buffer)].get();
-    // The buffers are added anew each time: a still's buffer goes with some requests only.
-    request->reuse();
-    if (request->addBuffer(stream_, video_buffers_[static_cast<std::size_t>(buffer)]) < 0)
-      return false;
-    if (still_buffer >= 0) {
-      if (!still_stream_ || static_cast<std::size_t>(still_buffer) >= still_buffers_.size() ||
-          request->addBuffer(still_stream_,
-                             still_buffers_[static_cast<std::size_t>(still_buffer)]) < 0)
-        return false;
-    }
+    const auto i = static_cast<std::size_t>(buffer);
+    // A still rides on the request of this video buffer that also carries the still buffer.
+    if (still_buffer >= 0 && (still_buffer != 0 || i >= still_requests_.size())) return false;
+    lc::Request* request = (still_buffer >= 0 ? still_requests_ : requests_)[i].get();
+    request->reuse(lc::Request::ReuseBuffers);
     // Controls apply per request: what was set since the last one goes with this one, and the
     // camera keeps them after.
     if (pending_) {
@@ -545,6 +548,7 @@ class LibcameraDevice final : public CameraDevice {
       on_disconnect_ = nullptr;
     }
     requests_.clear();
+    still_requests_.clear();
     video_buffers_.clear();
     still_buffers_.clear();
     allocator_.reset();
@@ -752,6 +756,8 @@ class LibcameraDevice final : public CameraDevice {
   std::unique_ptr<lc::CameraConfiguration> config_;
   std::unique_ptr<lc::FrameBufferAllocator> allocator_;
   std::vector<std::unique_ptr<lc::Request>> requests_;  // request i captures video buffer i
+  // With a still stream: request i captures video buffer i and the still buffer.
+  std::vector<std::unique_ptr<lc::Request>> still_requests_;
   std::vector<lc::FrameBuffer*> video_buffers_;
   std::vector<lc::FrameBuffer*> still_buffers_;
   std::optional<lc::ControlList> controls_;  // for start(): the rate and --control values
