@@ -119,7 +119,10 @@ class Credentials(unittest.TestCase):
         code, _, page = self.get("/?token=" + VIEW)
         self.assertEqual(code, 200)
         self.assertIn(('src="/stream?token=%s"' % VIEW).encode(), page)
-        self.assertIn(("fetch('/status?token=%s'" % VIEW).encode(), page)
+        # The script adds it to every address it fetches (/status, /controls) through url().
+        self.assertIn(("const token = 'token=%s';" % VIEW).encode(), page)
+        self.assertIn(b"fetch(url('/status')", page)
+        self.assertIn(b"fetch(url('/controls')", page)
 
     def test_native_clients_prove_a_token_without_sending_it(self):
         self.assertEqual(native_auth(self.d.port, VIEW), (0, 1))
