@@ -399,10 +399,18 @@ def http_get(port, path, timeout=10, headers=()):
     """GET `path` with Connection: close and any `headers` ("Name: value" strings); returns
     (status, fields with lower-case names, body). A field sent twice keeps its values joined
     by a newline."""
+    return http_request(port, "GET", path, timeout=timeout, headers=headers)
+
+
+def http_request(port, method, path, body=b"", timeout=10, headers=()):
+    """`method` `path` with `body` (a Content-Length for any POST) and Connection: close;
+    returns (status, fields, body) as http_get() does."""
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-    extra = "".join(h + "\r\n" for h in headers).encode()
-    s.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n" + extra +
-              b"\r\n")
+    extra = "".join(h + "\r\n" for h in headers)
+    if body or method == "POST":
+        extra += "Content-Length: %d\r\n" % len(body)
+    s.sendall(method.encode() + b" " + path.encode() +
+              b" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n" + extra.encode() + b"\r\n" + body)
     reply = b""
     try:
         while True:

@@ -18,26 +18,10 @@ CONTROL = "control-token-0123456789abcdef"
 VIEW = "view-token-0123456789abcdefgh"
 
 
-def request(port, method, path, body=b"", headers=(), timeout=10):
-    """One request with Connection: close; returns (status, body)."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-    head = "%s %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n" % (method, path)
-    head += "".join(h + "\r\n" for h in headers)
-    if body or method == "POST":
-        head += "Content-Length: %d\r\n" % len(body)
-    s.sendall(head.encode() + b"\r\n" + body)
-    reply = b""
-    try:
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            reply += chunk
-    finally:
-        s.close()
-    status_line, _, rest = reply.partition(b"\r\n")
-    _, _, payload = rest.partition(b"\r\n\r\n")
-    return int(status_line.split(b" ")[1]), payload
+def request(port, method, path, body=b"", headers=()):
+    """(status, body) of one request."""
+    status, _, payload = e2e.http_request(port, method, path, body, headers=headers)
+    return status, payload
 
 
 def post_controls(port, values, query="", headers=()):

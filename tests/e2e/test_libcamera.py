@@ -16,7 +16,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -408,19 +407,9 @@ def controls_of(port):
 
 
 def post_controls(port, values):
-    body = json.dumps(values).encode()
-    s = socket.create_connection(("127.0.0.1", port), timeout=20)
-    s.sendall(b"POST /controls HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Length: %d"
-              b"\r\n\r\n" % len(body) + body)
-    reply = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        reply += chunk
-    s.close()
-    head, _, payload = reply.partition(b"\r\n\r\n")
-    return int(head.split(b" ")[1]), json.loads(payload)
+    code, _, body = e2e.http_request(port, "POST", "/controls", json.dumps(values).encode(),
+                                     timeout=20)
+    return code, json.loads(body)
 
 
 class LiveControls(CameraTest):
