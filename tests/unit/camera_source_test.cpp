@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,6 +19,9 @@
 #include <unistd.h>
 
 #include "device/capture/no_signal.hpp"
+#include "device/control/controls.hpp"
+#include "device/encode/encoder_pool.hpp"
+#include "device/serve/hub.hpp"
 
 namespace camstream {
 namespace {
@@ -632,6 +636,73 @@ TEST(CameraSource, ControlsGoWithTheNextRequestAndSurviveAReopen) {
   EXPECT_NE(std::find(settings.controls.begin(), settings.controls.end(),
                       std::make_pair(std::string("AwbMode"), std::string("1"))),
             settings.controls.end());
+}
+
+// The control model (device/control) over a camera: what it lists of the camera's own
+// controls, how it checks them against the camera's ranges and menus, and that a value it
+// takes reaches the camera with the next request.
+TEST(CameraControlsModel, ListsChecksAndAppliesTheCamerasControls) {
+  Rig rig;
+  rig.make();
+  Hub hub;
+  EncoderPool encoders(1, 80, hub);
+  Controls controls(*rig.source, encoders, "");
+  std::string error;
+  ASSERT_TRUE(rig.source->open(error)) << error;  // here, so its size is known below
+  RecordingSink sink;
+  rig.source->start(sink);
+
+  const nlohmann::json listing = controls.list();
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& c : listing["controls"])
+    by_name[c["name"].get<std::string>()] = c;
+  const nlohmann::json& exposure = by_name["ExposureTime"];
+  EXPECT_EQ(exposure["owner"], "camera");
+  EXPECT_EQ(exposure["type"], "integer");
+  EXPECT_EQ(exposure["min"], 1);
+  EXPECT_EQ(exposure["max"], 66666);
+  EXPECT_EQ(exposure["default"], 10000);
+  EXPECT_EQ(exposure["value"], 10000) << "nothing set yet: the default";
+  const nlohmann::json& awb = by_name["AwbMode"];
+  EXPECT_EQ(awb["type"], "menu");
+  EXPECT_EQ(awb["menu"], (nlohmann::json::array({{{"value", 0}, {"label", "Auto"}},
+                                                 {{"value", 1}, {"label", "Daylight"}}})));
+  EXPECT_EQ(by_name["FrameDurationLimits"]["read_only"], "set by fps");
+  EXPECT_TRUE(by_name["FrameDurationLimits"]["array"].get<bool>());
+  EXPECT_EQ(by_name["size"]["options"], (nlohmann::json::array({"640x480", "320x240"})));
+  EXPECT_EQ(by_name["size"]["streaming"], "320x240") << "the camera's choice for 1280x720";
+  EXPECT_FALSE(by_name["hflip"].contains("read_only")) << "this camera can flip";
+  EXPECT_EQ(listing["still"], (nlohmann::json{{"width", 640}, {"height", 480}}));
+
+  ControlOutcome o = controls.apply(
+      {{"ExposureTime", 20000}, {"AwbMode", "daylight"}, {"FrameDurationLimits", {1000, 2000}}},
+      Role::kControl);
+  EXPECT_EQ(o.applied, (nlohmann::json{{"ExposureTime", 20000}, {"AwbMode", 1}}));
+  EXPECT_NE(o.refused["FrameDurationLimits"].get<std::string>().find("read-only here: set by fps"),
+            std::string::npos);
+  o = controls.apply({{"ExposureTime", 70000}, {"AwbMode", 3}, {"AwbMode2", 1}}, Role::kControl);
+  EXPECT_TRUE(o.applied.empty());
+  EXPECT_NE(o.refused["ExposureTime"].get<std::string>().find("out of range"), std::string::npos);
+  EXPECT_NE(o.refused["ExposureTime"].get<std::string>().find("66666"), std::string::npos);
+  EXPECT_NE(o.refused["AwbMode"].get<std::string>().find("Daylight"), std::string::npos)
+      << "a menu's refusal names its values";
+  EXPECT_NE(o.refused["AwbMode2"].get<std::string>().find("no such control"), std::string::npos);
+  o = controls.apply({{"ExposureTime", 30000}}, Role::kView);
+  EXPECT_TRUE(o.role_refused);
+
+  // What was taken goes with the next request the camera gets.
+  capture(*rig.state, 1, 2, 3, 1000);
+  ASSERT_TRUE(rig.state->wait([&] {
+    for (const auto& queued : rig.state->queued_controls) {
+      if (queued.size() == 2) return true;
+    }
+    return false;
+  }));
+  rig.source->stop();
+  EXPECT_EQ(by_name.size(), listing["controls"].size());
+  const nlohmann::json now = controls.describe("ExposureTime");
+  EXPECT_EQ(now["value"], 20000);
+  EXPECT_EQ(controls.describe("AwbMode")["value"], 1);
 }
 
 TEST(CameraSource, StillsFromASecondStreamAreMarkedAndFullSize) {
