@@ -2,7 +2,6 @@
 #include "device/capture/camera_controls.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -10,6 +9,8 @@
 #include <sstream>
 #include <string_view>
 #include <utility>
+
+#include "shared/text.hpp"
 
 namespace camstream {
 namespace {
@@ -46,17 +47,10 @@ bool parse_one(ControlRange::Kind kind, std::string_view s, double& out) {
   return true;
 }
 
-bool same_text_any_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // A menu's value given by its label.
 bool parse_label(const ControlRange& c, std::string_view s, double& out) {
   for (std::size_t i = 0; i < c.labels.size() && i < c.values.size(); ++i) {
-    if (!c.labels[i].empty() && same_text_any_case(c.labels[i], s)) {
+    if (!c.labels[i].empty() && text::iequals(c.labels[i], s)) {
       out = c.values[i];
       return true;
     }
@@ -98,12 +92,11 @@ std::string describe_range(const ControlRange& c) {
   return what + " from " + number(c.min) + " to " + number(c.max);
 }
 
-bool parse_control_value(const ControlRange& c, const std::string& text, std::vector<double>& out,
+bool check_control_value(const ControlRange& c, std::string_view text, std::vector<double>& out,
                          std::string& error) {
-  const std::string prefix = "--control " + c.name + "=" + text + ": ";
   out.clear();
   if (c.kind == ControlRange::Kind::kUnsupported) {
-    error = prefix + c.name + " takes a kind of value --control cannot set";
+    error = c.name + " takes a kind of value camstreamd cannot set";
     return false;
   }
   std::string_view rest(text);
@@ -112,14 +105,13 @@ bool parse_control_value(const ControlRange& c, const std::string& text, std::ve
     const std::string_view item = rest.substr(0, comma);
     double v = 0;
     if (!parse_one(c.kind, item, v) && !parse_label(c, item, v)) {
-      error = prefix + "'" + std::string(item) + "' is not valid; " + c.name + " takes " +
-              describe_range(c);
+      error = "'" + std::string(item) + "' is not valid; " + c.name + " takes " + describe_range(c);
       return false;
     }
     const bool listed =
         c.values.empty() || std::find(c.values.begin(), c.values.end(), v) != c.values.end();
     if ((c.has_range && c.values.empty() && (v < c.min || v > c.max)) || !listed) {
-      error = prefix + "out of range; " + c.name + " takes " + describe_range(c);
+      error = "out of range; " + c.name + " takes " + describe_range(c);
       return false;
     }
     out.push_back(v);
@@ -127,10 +119,23 @@ bool parse_control_value(const ControlRange& c, const std::string& text, std::ve
     rest.remove_prefix(comma + 1);
   }
   if (out.size() > 1 && !c.array) {
-    error = prefix + c.name + " takes one value, not a list";
+    error = c.name + " takes one value, not a list";
     return false;
   }
   return true;
+}
+
+bool parse_control_value(const ControlRange& c, const std::string& text, std::vector<double>& out,
+                         std::string& error) {
+  const std::string prefix = "--control " + c.name + "=" + text + ": ";
+  if (c.kind == ControlRange::Kind::kUnsupported) {
+    out.clear();
+    error = prefix + c.name + " takes a kind of value --control cannot set";
+    return false;
+  }
+  if (check_control_value(c, text, out, error)) return true;
+  error = prefix + error;
+  return false;
 }
 
 std::vector<std::string> labels_from_enumerators(const std::vector<std::string>& names) {

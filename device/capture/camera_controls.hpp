@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace camstream {
@@ -44,6 +45,11 @@ const ControlRange* find_control(const std::vector<ControlRange>& controls, cons
 // control's range (and be one of its values when it lists them). False with a sentence in
 // `error` that names the control and what it accepts.
 bool parse_control_value(const ControlRange& control, const std::string& text,
+                         std::vector<double>& out, std::string& error);
+
+// parse_control_value() for values that did not come from the command line (the control API):
+// the same rules, the same sentences without "--control NAME=VALUE: " before them.
+bool check_control_value(const ControlRange& control, std::string_view text,
                          std::vector<double>& out, std::string& error);
 
 // "1 to 66666", "true or false", "one of 0, 1, 2" (with labels: "one of 0 (Auto), 1 (Daylight)"):

@@ -6,12 +6,11 @@
 #include <cmath>
 #include <cstdio>
 
-#include <strings.h>
-
 #include "device/config.hpp"
 #include "device/encode/encoder_pool.hpp"
 #include "device/options.hpp"
 #include "shared/log.hpp"
+#include "shared/text.hpp"
 
 namespace camstream {
 namespace {
@@ -35,10 +34,10 @@ std::string number_text(double v) {
 
 bool parse_bool(const std::string& s, bool& out) {
   for (const char* t : {"1", "true", "on", "yes"}) {
-    if (strcasecmp(s.c_str(), t) == 0) return out = true, true;
+    if (text::iequals(s, t)) return out = true, true;
   }
   for (const char* f : {"0", "false", "off", "no"}) {
-    if (strcasecmp(s.c_str(), f) == 0) return out = false, true;
+    if (text::iequals(s, f)) return out = false, true;
   }
   return false;
 }
@@ -319,24 +318,8 @@ bool Controls::check(const std::string& name, const std::string& text, Role role
       error = name + " is read-only here: " + r.read_only;
       return false;
     }
-    // A menu value may be given by its label ("Daylight").
-    std::string value_text = text;
-    for (std::size_t i = 0; i < r.labels.size() && i < r.values.size(); ++i) {
-      if (strcasecmp(r.labels[i].c_str(), text.c_str()) == 0) value_text = number_text(r.values[i]);
-    }
-    std::string parse_error;
-    if (!parse_control_value(r, value_text, out.value, parse_error)) {
-      // The parser speaks of --control; here the control's name says enough.
-      const std::string prefix = "--control " + name + "=" + value_text + ": ";
-      error = parse_error.rfind(prefix, 0) == 0 ? parse_error.substr(prefix.size()) : parse_error;
-      if (!r.labels.empty()) {
-        std::string labels;
-        for (const std::string& l : r.labels)
-          labels += (labels.empty() ? "" : ", ") + l;
-        error += " (by name: " + labels + ")";
-      }
-      return false;
-    }
+    // A menu value may be given by its label ("Daylight"), which the error names too.
+    if (!check_control_value(r, text, out.value, error)) return false;
     out.shown = camera_value_json(r, out.value);
     out.config_value = name + "=" + camera_value_text(r, out.value);
     return true;
