@@ -138,6 +138,23 @@ bool parse_control_value(const ControlRange& c, const std::string& text, std::ve
   return false;
 }
 
+std::string control_value_text(const ControlRange& c, const std::vector<double>& values) {
+  std::string text;
+  for (double v : values) {
+    if (!text.empty()) text += ",";
+    if (c.kind == ControlRange::Kind::kBool) {
+      text += v != 0 ? "true" : "false";
+    } else if (c.kind == ControlRange::Kind::kInteger) {
+      text += std::to_string(std::llround(v));
+    } else {
+      char n[32];
+      const auto [end, ec] = std::to_chars(n, n + sizeof n, v);  // the shortest exact form
+      text.append(n, ec == std::errc() ? end : n);
+    }
+  }
+  return text;
+}
+
 std::vector<std::string> labels_from_enumerators(const std::vector<std::string>& names) {
   if (names.empty()) return {};
   // The longest common prefix, then back to a word's start (an upper-case letter) that leaves

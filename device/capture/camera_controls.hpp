@@ -52,6 +52,10 @@ bool parse_control_value(const ControlRange& control, const std::string& text,
 bool check_control_value(const ControlRange& control, std::string_view text,
                          std::vector<double>& out, std::string& error);
 
+// `values` as parse_control_value() takes them back, exactly: true or false, whole numbers as
+// such, other numbers in their shortest exact form; comma-separated for an array.
+std::string control_value_text(const ControlRange& control, const std::vector<double>& values);
+
 // "1 to 66666", "true or false", "one of 0, 1, 2" (with labels: "one of 0 (Auto), 1 (Daylight)"):
 // what a control accepts, for messages.
 std::string describe_range(const ControlRange& control);

@@ -89,17 +89,6 @@ std::string size_text(int w, int h) {
   return std::to_string(w) + "x" + std::to_string(h);
 }
 
-// A control's values as --control takes them, exactly (a reopened camera gets them so).
-std::string control_text(const std::vector<double>& values) {
-  std::string text;
-  for (double v : values) {
-    char n[32];
-    std::snprintf(n, sizeof n, "%.17g", v);
-    text += (text.empty() ? "" : ",") + std::string(n);
-  }
-  return text;
-}
-
 bool same_geometry(const CaptureSettings& a, const CaptureSettings& b) {
   return a.width == b.width && a.height == b.height && a.hflip == b.hflip && a.vflip == b.vflip &&
          a.rotate == b.rotate;
@@ -134,7 +123,12 @@ CaptureSettings CameraSource::settings_with_controls(CaptureSettings settings) c
   std::lock_guard lock(info_mutex_);
   for (const auto& [name, values] : control_values_) {
     std::erase_if(settings.controls, [&name = name](const auto& c) { return c.first == name; });
-    settings.controls.emplace_back(name, control_text(values));
+    // Each value was checked against this range when it was set, so the range is here.
+    std::string unknown;
+    const ControlRange* range = find_control(capabilities_.controls, name, unknown);
+    ControlRange exact;  // without one: numbers in their exact form
+    exact.kind = ControlRange::Kind::kFloat;
+    settings.controls.emplace_back(name, control_value_text(range ? *range : exact, values));
   }
   return settings;
 }

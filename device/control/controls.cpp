@@ -68,16 +68,6 @@ json camera_value_json(const ControlRange& r, const std::vector<double>& v) {
   return a;
 }
 
-// The --control text of a camera control's value ("1.5,2" for an array).
-std::string camera_value_text(const ControlRange& r, const std::vector<double>& v) {
-  std::string s;
-  for (double d : v) {
-    if (!s.empty()) s += ",";
-    s += r.kind == ControlRange::Kind::kBool ? (d != 0 ? "true" : "false") : number_text(d);
-  }
-  return s;
-}
-
 json camera_entry(const CameraControlState& c) {
   const ControlRange& r = c.range;
   json e = {{"name", r.name}, {"owner", "camera"}};
@@ -321,7 +311,7 @@ bool Controls::check(const std::string& name, const std::string& text, Role role
     // A menu value may be given by its label ("Daylight"), which the error names too.
     if (!check_control_value(r, text, out.value, error)) return false;
     out.shown = camera_value_json(r, out.value);
-    out.config_value = name + "=" + camera_value_text(r, out.value);
+    out.config_value = name + "=" + control_value_text(r, out.value);
     return true;
   }
   error = "no such control; GET /controls lists them";

@@ -116,5 +116,21 @@ TEST(CameraControls, TheBuiltInTableNamesWellKnownMenusOnly) {
   EXPECT_EQ(builtin_menu_label("ExposureTime", 0), "");
 }
 
+TEST(CameraControls, ValuesWrittenAsTextParseBackExactly) {
+  const std::vector<ControlRange> c = controls();
+  EXPECT_EQ(control_value_text(c[0], {20000}), "20000");
+  EXPECT_EQ(control_value_text(c[1], {2.2}), "2.2");
+  EXPECT_EQ(control_value_text(c[2], {0}), "false");
+  EXPECT_EQ(control_value_text(c[4], {1.5, 0.1}), "1.5,0.1");
+  for (const auto& [range, values] : {std::pair{c[1], std::vector<double>{4.0 / 3}},
+                                      std::pair{c[4], std::vector<double>{0.1, 31.9}}}) {
+    std::vector<double> back;
+    std::string error;
+    ASSERT_TRUE(parse_control_value(range, control_value_text(range, values), back, error))
+        << error;
+    EXPECT_EQ(back, values);
+  }
+}
+
 }  // namespace
 }  // namespace camstream
