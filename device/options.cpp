@@ -16,9 +16,6 @@
 namespace camstream {
 namespace {
 
-constexpr int kMaxWidth = 4096;
-constexpr int kMaxHeight = 4096;
-
 bool parse_int(std::string_view s, int& out) {
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && ptr == s.data() + s.size();
@@ -82,10 +79,11 @@ bool parse_size(const std::string& text, int& width, int& height, std::string& e
     error = "'" + text + "' is not a size; write WIDTHxHEIGHT, e.g. 1280x720";
     return false;
   }
-  if (w < seqcode::kMinWidth || h < seqcode::kMinHeight || w > kMaxWidth || h > kMaxHeight) {
+  if (w < seqcode::kMinWidth || h < seqcode::kMinHeight || w > kMaxFrameWidth ||
+      h > kMaxFrameHeight) {
     error = "'" + text + "' is out of range; sizes go from " + std::to_string(seqcode::kMinWidth) +
-            "x" + std::to_string(seqcode::kMinHeight) + " to " + std::to_string(kMaxWidth) + "x" +
-            std::to_string(kMaxHeight);
+            "x" + std::to_string(seqcode::kMinHeight) + " to " + std::to_string(kMaxFrameWidth) +
+            "x" + std::to_string(kMaxFrameHeight);
     return false;
   }
   if (w % 2 != 0 || h % 2 != 0) {
@@ -149,7 +147,7 @@ ParseResult parse_daemon_options(const std::vector<std::string>& args,
       })
       ->capture_default_str();
   app.add_option("--fps", o.fps, "Frames per second to capture; 0 = as fast as the encoders go")
-      ->check(CLI::Range(0.0, 240.0))
+      ->check(CLI::Range(0.0, kMaxFps))
       ->capture_default_str();
   app.add_option("--quality", o.quality, "JPEG quality, 1 (smallest) to 100 (best)")
       ->check(CLI::Range(1, 100))

@@ -64,6 +64,12 @@ struct ParseResult {
 ParseResult parse_daemon_options(const std::vector<std::string>& args,
                                  const std::string& default_config = kDefaultConfigPath);
 
+// The daemon's bounds on --size (from seqcode::kMinWidth x kMinHeight) and --fps, which the
+// control API keeps too.
+inline constexpr int kMaxFrameWidth = 4096;
+inline constexpr int kMaxFrameHeight = 4096;
+inline constexpr double kMaxFps = 240;
+
 // "WxH" -> width, height within the daemon's bounds; on failure a sentence in `error`.
 bool parse_size(const std::string& text, int& width, int& height, std::string& error);
 

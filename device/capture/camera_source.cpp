@@ -85,10 +85,6 @@ struct CameraSource::Session {
 
 namespace {
 
-std::string size_text(int w, int h) {
-  return std::to_string(w) + "x" + std::to_string(h);
-}
-
 bool same_geometry(const CaptureSettings& a, const CaptureSettings& b) {
   return a.width == b.width && a.height == b.height && a.hflip == b.hflip && a.vflip == b.vflip &&
          a.rotate == b.rotate;

@@ -60,6 +60,11 @@ struct SourceMode {
   bool operator==(const SourceMode&) const = default;
 };
 
+// "1280x720", as sizes are written in flags, logs and the control API.
+inline std::string size_text(int width, int height) {
+  return std::to_string(width) + "x" + std::to_string(height);
+}
+
 // A camera control's new value, already checked against its ControlRange.
 struct ControlChange {
   std::string name;

@@ -10,6 +10,7 @@
 #include "device/encode/encoder_pool.hpp"
 #include "device/options.hpp"
 #include "shared/log.hpp"
+#include "shared/seqcode.hpp"
 #include "shared/text.hpp"
 
 namespace camstream {
@@ -17,14 +18,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr double kMaxFps = 240;  // as --fps
-
 // The daemon's own controls, in the order they are listed.
 const char* const kDaemonControls[] = {"quality", "fps", "size", "hflip", "vflip", "rotate"};
-
-std::string size_text(int w, int h) {
-  return std::to_string(w) + "x" + std::to_string(h);
-}
 
 std::string number_text(double v) {
   char buf[32];
@@ -183,8 +178,8 @@ json Controls::describe(const std::string& name) const {
     json e = {{"name", name},
               {"owner", "daemon"},
               {"type", "size"},
-              {"min", "320x240"},
-              {"max", "4096x4096"},
+              {"min", size_text(seqcode::kMinWidth, seqcode::kMinHeight)},
+              {"max", size_text(kMaxFrameWidth, kMaxFrameHeight)},
               {"default", size_text(start_mode_.width, start_mode_.height)},
               {"value", size_text(m.width, m.height)},
               {"streaming", size_text(source_.width(), source_.height())}};
