@@ -277,9 +277,7 @@ bool Viewer::control_key(char c) {
     }
     if (find("AeEnable") != nullptr) change["AeEnable"] = false;
   } else if (name == "AfTrigger") {
-    // The menu's first item is libcamera's AfTriggerStart.
-    const int start = menu_index(*entry, nlohmann::json(0));
-    change[name] = start >= 0 ? (*entry)["menu"][start]["value"] : nlohmann::json(0);
+    change[name] = 0;  // libcamera's AfTriggerStart
   } else {
     // A menu: the next item, round.
     if (!entry->contains("menu") || !(*entry)["menu"].is_array() || (*entry)["menu"].empty()) {

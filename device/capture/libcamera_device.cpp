@@ -141,6 +141,21 @@ std::optional<double> as_number(const lc::ControlValue& v) {
   }
 }
 
+// FrameDurationLimits for `fps`: exactly one frame time, or for 0 (as fast as it goes) the
+// camera's whole range, as `info` states it; nothing when that range is unknown.
+std::optional<std::array<std::int64_t, 2>> frame_duration_limits(const lc::ControlInfo& info,
+                                                                 double fps) {
+  if (fps > 0) {
+    const auto us = static_cast<std::int64_t>(std::llround(1e6 / fps));
+    return std::array<std::int64_t, 2>{us, us};
+  }
+  const auto min = as_number(info.min());
+  const auto max = as_number(info.max());
+  if (!min || !max) return std::nullopt;
+  return std::array<std::int64_t, 2>{static_cast<std::int64_t>(*min),
+                                     static_cast<std::int64_t>(*max)};
+}
+
 // Every number in `v`, an array's too.
 std::vector<double> as_numbers(const lc::ControlValue& v) {
   if (v.isNone()) return {};
@@ -525,18 +540,8 @@ class LibcameraDevice final : public CameraDevice {
     const lc::ControlInfoMap& info = camera_->controls();
     const auto it = info.find(&lc::controls::FrameDurationLimits);
     if (it == info.end()) return;  // said once when configured
-    std::array<std::int64_t, 2> limits{};
-    if (fps > 0) {
-      const auto us = static_cast<std::int64_t>(std::llround(1e6 / fps));
-      limits = {us, us};
-    } else {
-      // As fast as it goes: the camera's whole range.
-      const auto min = as_number(it->second.min());
-      const auto max = as_number(it->second.max());
-      if (!min || !max) return;
-      limits = {static_cast<std::int64_t>(*min), static_cast<std::int64_t>(*max)};
-    }
-    pending_->set(lc::controls::FrameDurationLimits, lc::Span<const std::int64_t, 2>(limits));
+    if (const auto limits = frame_duration_limits(it->second, fps))
+      pending_->set(lc::controls::FrameDurationLimits, lc::Span<const std::int64_t, 2>(*limits));
   }
 
   void stop() override {
@@ -696,9 +701,10 @@ class LibcameraDevice final : public CameraDevice {
         log::info("camera " + camera_->id() +
                   " takes no frame rate (no FrameDurationLimits); it runs at its own");
       } else {
-        const auto us = static_cast<std::int64_t>(std::llround(1e6 / settings.fps));
-        const std::array<std::int64_t, 2> limits{us, us};
-        controls_->set(lc::controls::FrameDurationLimits, lc::Span<const std::int64_t, 2>(limits));
+        if (const auto limits = frame_duration_limits(it->second, settings.fps)) {
+          controls_->set(lc::controls::FrameDurationLimits,
+                         lc::Span<const std::int64_t, 2>(*limits));
+        }
       }
     }
     for (const auto& [name, text] : settings.controls) {

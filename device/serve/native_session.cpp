@@ -229,8 +229,7 @@ void NativeSession::set_controls() {
   const nlohmann::json answer = outcome.to_json();
   if (!outcome.refused.empty() || !outcome.save_error.empty()) {
     host_.log_client(log::Level::kInfo, peer_,
-                     "client " + peer_.name + ": controls refused: " +
-                         answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+                     "client " + peer_.name + ": controls refused: " + json_text(answer));
   }
   queue_message(proto::MessageType::kControlsResult, answer);
 }
@@ -283,11 +282,10 @@ void NativeSession::queue_message(proto::MessageType type, const nlohmann::json&
       messages_.back().type == type) {
     Outgoing& last = messages_.back();
     last.changed.update(body);
-    last.bytes = proto::encode_text_message(
-        type, last.changed.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    last.bytes = proto::encode_text_message(type, json_text(last.changed));
     return;
   }
-  std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string text = json_text(body);
   if (text.size() > proto::kMaxJsonBytes) {
     log::warn("an answer to native client " + peer_.name + " was " + std::to_string(text.size()) +
               " bytes of JSON, over the protocol's bound of " +
